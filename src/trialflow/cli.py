@@ -1,0 +1,137 @@
+"""Command line: trialflow simulate | sdtm | adam | tlf | validate | run | specs.
+
+Exit codes: 0 ok, 1 validation failed, 2 bad input or usage. Errors print as one line;
+the traceback only with --debug.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import TrialflowError
+from .study import Study
+
+
+class Context:
+    def __init__(self, study_dir: Path, debug: bool):
+        self.study = Study(study_dir)
+        self.debug = debug
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--study-dir", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="Study folder holding specs/, raw/, sdtm/, adam/, tlf/.")
+@click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
+@click.version_option(__version__, prog_name="trialflow")
+@click.pass_context
+def cli(ctx: click.Context, study_dir: Path, debug: bool) -> None:
+    """trialflow: raw CRF extracts -> SDTM -> ADaM -> validated tables, listings and figures."""
+    ctx.obj = Context(study_dir, debug)
+
+
+def _run_layer(study: Study, layer: str, targets: tuple[str, ...], force: bool) -> None:
+    from .pipeline import execute
+
+    ran = execute(study, layer, targets, force)
+    click.echo(f"{layer}: {len(ran)} step(s) ran" + (f" ({', '.join(ran)})" if ran else " (all up to date)"))
+
+
+@cli.command()
+@click.option("--subjects", type=click.IntRange(min=1), default=None,
+              help="Write a scale study of N subjects (realistic, not calibrated).")
+@click.option("--seed", type=int, default=None, help="Random seed (default: the committed study's seed).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder to write the raw CSVs to (default: <study-dir>/raw).")
+@pass_ctx
+def simulate(ctx: Context, subjects: int | None, seed: int | None, out: Path | None) -> None:
+    """Write the synthetic raw CRF extracts (raw/*.csv)."""
+    from .simulate import simulate as run_simulation
+
+    target = out if out is not None else ctx.study.raw
+    rows = run_simulation(target, n_subjects=subjects, seed=seed)
+    click.echo(f"simulate: {len(rows)} forms, {sum(rows.values())} rows -> {target}")
+
+
+def _layer_command(layer: str, what: str, doc: str):
+    @click.argument("targets", nargs=-1)
+    @click.option("--force", is_flag=True, help="Rebuild the named targets even when up to date.")
+    @pass_ctx
+    def command(ctx: Context, targets: tuple[str, ...], force: bool) -> None:
+        _run_layer(ctx.study, layer, targets, force)
+
+    command.__doc__ = doc
+    command.__name__ = layer
+    return cli.command(name=layer, help=f"{doc}\n\nTARGETS: {what} names (default: all).")(command)
+
+
+_layer_command("sdtm", "domain", "Map raw CRF forms to SDTM domains (sdtm/*.xpt).")
+_layer_command("adam", "dataset", "Derive ADaM datasets from SDTM (adam/*.xpt).")
+_layer_command("tlf", "output id", "Build analysis results and render TLFs (tlf/).")
+
+
+@cli.command()
+@pass_ctx
+def validate(ctx: Context) -> None:
+    """Validate datasets against specs and rules, TLFs against shells and the publication."""
+    _run_layer(ctx.study, "validate", (), force=True)
+
+
+@cli.command()
+@pass_ctx
+def run(ctx: Context) -> None:
+    """Run sdtm -> adam -> tlf -> validate on the study's raw/."""
+    for layer in ("sdtm", "adam", "tlf", "validate"):
+        _run_layer(ctx.study, layer, (), force=layer == "validate")
+
+
+@cli.group()
+def specs() -> None:
+    """Check or export the study specs."""
+
+
+@specs.command("check")
+@pass_ctx
+def specs_check(ctx: Context) -> None:
+    """Load every spec and report problems (file and key)."""
+    s = ctx.study.specs
+    click.echo(f"specs ok: {len(s.sdtm)} SDTM, {len(s.adam)} ADaM datasets, {len(s.codelists)} codelists, "
+               f"{len(s.tlf)} TLF shells")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: one clear line on error, traceback only with --debug."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="trialflow", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.Abort:
+        click.echo("aborted", err=True)
+        return 2
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except TrialflowError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"error: {exc}", err=True)
+        return exc.exit_code
+    except Exception as exc:  # an internal error: still one line unless --debug
+        if debug:
+            traceback.print_exc()
+        click.echo(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", err=True)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""The step registry: each step declares what it reads and writes.
+
+Staleness: a step is stale when one of its outputs is missing, or when the content hash of its
+inputs (files it reads, its spec files and the trialflow version) differs from the hash recorded
+when it last ran (`.trialflow/state.json` in the study folder, not committed). `trialflow adam adrs`
+therefore rebuilds ADRS and whatever stale step it depends on, and nothing more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import InputError
+from .study import Study
+
+LAYERS = ("sdtm", "adam", "tlf", "validate")
+
+
+@dataclass
+class Step:
+    layer: str
+    target: str
+    run: Callable[[], object]
+    inputs: list[Path] = field(default_factory=list)
+    outputs: list[Path] = field(default_factory=list)
+    deps: list[str] = field(default_factory=list)  # names of steps whose outputs this one reads
+
+    @property
+    def name(self) -> str:
+        return f"{self.layer}:{self.target}"
+
+
+class NotBuiltYet(InputError):
+    """A layer whose implementation has not landed yet."""
+
+
+def layer_steps(study: Study, layer: str) -> list[Step]:
+    try:
+        module = importlib.import_module(f"trialflow.{layer}.steps")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith(f"trialflow.{layer}"):
+            raise NotBuiltYet(f"'trialflow {layer}' is not implemented yet") from None
+        raise
+    return module.steps(study)
+
+
+def all_steps(study: Study, upto: str) -> dict[str, Step]:
+    steps: dict[str, Step] = {}
+    for layer in LAYERS[: LAYERS.index(upto) + 1]:
+        for step in layer_steps(study, layer):
+            steps[step.name] = step
+    return steps
+
+
+def _digest(step: Step) -> str:
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted({Path(p) for p in step.inputs}):
+        h.update(str(path.name).encode())
+        h.update(path.read_bytes() if path.exists() else b"<missing>")
+    return h.hexdigest()
+
+
+class State:
+    def __init__(self, study: Study):
+        self.path = study.root / ".trialflow" / "state.json"
+        self.data = json.loads(self.path.read_text()) if self.path.exists() else {}
+
+    def fresh(self, step: Step) -> bool:
+        return all(p.exists() for p in step.outputs) and self.data.get(step.name) == _digest(step)
+
+    def record(self, step: Step) -> None:
+        self.data[step.name] = _digest(step)
+        self.path.parent.mkdir(exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True))
+        os.replace(tmp, self.path)
+
+
+def plan(steps: dict[str, Step], wanted: Iterable[str]) -> list[Step]:
+    """The wanted steps and everything upstream of them, in dependency order."""
+    order: list[Step] = []
+    seen: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in seen:
+            return
+        seen.add(name)
+        for dep in steps[name].deps:
+            visit(dep)
+        order.append(steps[name])
+
+    for name in wanted:
+        visit(name)
+    return order
+
+
+def select(study: Study, layer: str, targets: tuple[str, ...]) -> tuple[dict[str, Step], list[str]]:
+    steps = all_steps(study, layer)
+    mine = {s.target.upper(): s.name for s in steps.values() if s.layer == layer}
+    if not targets:
+        return steps, list(mine.values())
+    unknown = [t for t in targets if t.upper() not in mine]
+    if unknown:
+        raise InputError(f"unknown {layer} target {unknown[0]!r}; choose from {', '.join(sorted(mine))}",
+                         value=unknown[0])
+    return steps, [mine[t.upper()] for t in targets]
+
+
+def execute(study: Study, layer: str, targets: tuple[str, ...] = (), force: bool = False) -> list[str]:
+    """Run the wanted steps of a layer (and stale upstream steps); return the names that ran."""
+    steps, wanted = select(study, layer, targets)
+    state = State(study)
+    ran = []
+    todo = plan(steps, wanted)
+    tty = sys.stderr.isatty()
+    for i, step in enumerate(todo, 1):
+        direct = step.name in wanted
+        if state.fresh(step) and not (force and direct):
+            continue
+        t0 = time.perf_counter()
+        if tty:
+            click.echo(f"[{i}/{len(todo)}] {step.name} ...", err=True, nl=False)
+        step.run()
+        state.record(step)
+        ran.append(step.name)
+        if tty:
+            click.echo(f" {time.perf_counter() - t0:.2f}s", err=True)
+    return ran
