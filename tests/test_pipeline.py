@@ -1,0 +1,71 @@
+"""Step registry: dependency order and content-hash staleness."""
+
+from pathlib import Path
+
+import pytest
+
+from trialflow import pipeline
+from trialflow.errors import InputError
+from trialflow.pipeline import Step, execute
+from trialflow.study import Study
+
+
+@pytest.fixture
+def fake_layers(tmp_path, monkeypatch):
+    """raw/a.csv -> sdtm:A -> adam:B ; sdtm:C independent. Each run appends its name to `log`."""
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "a.csv").write_text("x\n1\n")
+    log = []
+
+    def writer(name, src, dst):
+        def run():
+            log.append(name)
+            dst.parent.mkdir(exist_ok=True)
+            dst.write_text(src.read_text() + name)
+        return run
+
+    a_out, b_out, c_out = tmp_path / "sdtm" / "a.xpt", tmp_path / "adam" / "b.xpt", tmp_path / "sdtm" / "c.xpt"
+    layers = {
+        "sdtm": [Step("sdtm", "A", writer("A", tmp_path / "raw" / "a.csv", a_out), [tmp_path / "raw" / "a.csv"], [a_out]),
+                 Step("sdtm", "C", writer("C", tmp_path / "raw" / "a.csv", c_out), [tmp_path / "raw" / "a.csv"], [c_out])],
+        "adam": [Step("adam", "B", writer("B", a_out, b_out), [a_out], [b_out], deps=["sdtm:A"])],
+    }
+    monkeypatch.setattr(pipeline, "layer_steps", lambda study, layer: layers.get(layer, []))
+    return Study(tmp_path), log
+
+
+def test_builds_upstream_then_skips_fresh(fake_layers):
+    study, log = fake_layers
+    assert execute(study, "adam", ("b",)) == ["sdtm:A", "adam:B"]
+    assert log == ["A", "B"]
+    assert execute(study, "adam", ("B",)) == []  # nothing stale
+    assert execute(study, "adam", ("B",), force=True) == ["adam:B"]  # force rebuilds only the named target
+
+
+def test_changed_input_makes_downstream_stale(fake_layers):
+    study, log = fake_layers
+    execute(study, "adam")
+    execute(study, "sdtm")
+    (study.raw / "a.csv").write_text("x\n2\n")
+    assert execute(study, "adam", ("B",)) == ["sdtm:A", "adam:B"]  # C is not upstream of B: left alone
+    assert execute(study, "sdtm") == ["sdtm:C"]
+
+
+def test_missing_output_is_stale(fake_layers):
+    study, _ = fake_layers
+    execute(study, "sdtm")
+    (study.sdtm / "c.xpt").unlink()
+    assert execute(study, "sdtm") == ["sdtm:C"]
+
+
+def test_unknown_target_is_a_clear_error(fake_layers):
+    study, _ = fake_layers
+    with pytest.raises(InputError, match="unknown sdtm target 'zz'; choose from A, C"):
+        execute(study, "sdtm", ("zz",))
+
+
+def test_output_path_cannot_leave_study(tmp_path):
+    study = Study(tmp_path)
+    assert study.inside(tmp_path / "sdtm" / "x.xpt") == (tmp_path / "sdtm" / "x.xpt").resolve()
+    with pytest.raises(InputError, match="leaves the study folder"):
+        study.inside(tmp_path / ".." / "elsewhere.xpt")
