@@ -106,6 +106,24 @@ def specs_check(ctx: Context) -> None:
                f"{len(s.tlf)} TLF shells")
 
 
+@specs.command("export")
+@click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False, path_type=Path), default=Path("specs/specs.xlsx"),
+              show_default=True, help="Spec workbook to write (inside the study folder).")
+@click.option("--define/--no-define", default=True, show_default=True,
+              help="Also write sdtm/define.xml and adam/define.xml.")
+@pass_ctx
+def specs_export(ctx: Context, xlsx: Path, define: bool) -> None:
+    """Write the Pinnacle-21-style spec workbook and define.xml 2.1 from the specs."""
+    from .metadata.define import write_define, write_workbook
+
+    study = ctx.study
+    target = study.inside(xlsx if xlsx.is_absolute() else study.root / xlsx)
+    click.echo(f"workbook -> {write_workbook(study.specs, target)}")
+    if define:
+        for standard, folder in (("SDTM", study.sdtm), ("ADaM", study.adam)):
+            click.echo(f"define.xml -> {write_define(study.specs, standard, folder / 'define.xml', study.cutoff)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: one clear line on error, traceback only with --debug."""
     args = sys.argv[1:] if argv is None else argv

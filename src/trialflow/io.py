@@ -1,0 +1,65 @@
+"""Atomic, deterministic file writing shared by every step (temporary file + rename)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+FIXED_ZIP_TIME = (2019, 10, 31, 0, 0, 0)
+
+
+def atomic_write(path: str | Path, data: bytes) -> Path:
+    """Write bytes to path via a temporary file in the same folder and os.replace: a reader sees
+    the old file or the new one, never half of one; a failed write leaves the old file intact."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    return atomic_write(path, text.encode("utf-8"))
+
+
+def write_csv(path: str | Path, df: pd.DataFrame) -> Path:
+    """CSV with '\\n' line endings, no index, UTF-8: identical frames give identical bytes."""
+    return write_text(path, df.to_csv(index=False, lineterminator="\n"))
+
+
+def workbook_bytes(wb, when: dt.datetime = dt.datetime(*FIXED_ZIP_TIME)) -> bytes:
+    """Serialise an openpyxl workbook deterministically: fixed document properties and zip times."""
+    wb.properties.created = wb.properties.modified = when
+    wb.properties.creator = wb.properties.lastModifiedBy = "trialflow"
+    buf = io.BytesIO()
+    wb.save(buf)
+    out = io.BytesIO()
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in sorted(src.infolist(), key=lambda i: i.filename):
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o600 << 16
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
+
+
+def set_cell(ws, row: int, column: int, value):
+    """Set a worksheet cell; text starting with = + - @ is stored as a string, never a formula
+    (spreadsheet formula-injection guard)."""
+    cell = ws.cell(row=row, column=column)
+    cell.value = value
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        cell.data_type = "s"
+    return cell
