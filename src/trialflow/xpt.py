@@ -94,6 +94,7 @@ def write_xpt(df: pd.DataFrame, spec: DatasetSpec, path: str | Path, stamp: dt.d
             for offset in STAMP_OFFSETS:
                 fh.seek(offset)
                 fh.write(stamp_bytes)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; datasets are shared files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

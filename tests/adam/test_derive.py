@@ -6,11 +6,10 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from trialflow.adam.derive import (
-    CensorSource, Event, EventJoined, EventSource, desc, derive_extreme_event,
-    derive_param_tte, derive_var_base, derive_var_chg, derive_var_extreme_flag,
-    derive_var_obs_number, derive_var_pchg, derive_var_trtemfl, derive_vars_cat,
-    derive_vars_dt, derive_vars_dtm, derive_vars_duration, derive_vars_dy, derive_vars_merged,
-    filter_rows,
+    desc, derive_var_base, derive_var_chg, derive_var_extreme_flag, derive_var_obs_number,
+    derive_var_pchg, derive_var_trtemfl, derive_vars_cat, derive_vars_dt, derive_vars_dtm,
+    derive_vars_duration, derive_vars_dy, derive_vars_merged, filter_rows, combine_supp,
+    derive_var_merged_exist_flag, derive_var_merged_summary, derive_var_relative_flag,
 )
 from trialflow.errors import InputError, SpecError
 
@@ -248,121 +247,6 @@ def test_trtemfl_worsening_of_pre_existing_event():
     assert_frame_equal(out, exp)
 
 
-# --------------------------------------------------------------------------- extreme event (BOR)
-def _rs():
-    return pd.DataFrame({
-        "USUBJID": ["A", "A", "A", "B", "B", "C", "D", "D"],
-        "PARAMCD": ["OVR"] * 8,
-        "AVALC": ["SD", "PR", "PD", "SD", "NE", "PD", "SD", "SD"],
-        "ADY": [29.0, 57.0, 85.0, 29.0, 57.0, 20.0, 29.0, 60.0],
-        "SRCDOM": ["RS"] * 8,
-        "SRCSEQ": [1.0, 2.0, 3.0, 1.0, 2.0, 1.0, 1.0, 2.0],
-    })
-
-
-def _bor_events(sd_min_days):
-    return [
-        Event(condition="AVALC == 'PR'", set_values_to={"AVALC": "PR"}),
-        Event(condition=lambda d: (d.AVALC == "SD") & (d.ADY >= sd_min_days),
-              set_values_to={"AVALC": "SD"}),
-        Event(condition="AVALC == 'PD'", set_values_to={"AVALC": "PD"}),
-        Event(dataset_name="adsl", set_values_to={"AVALC": "NE"}),
-    ]
-
-
-def test_derive_extreme_event_precedence_and_source_record():
-    rs, adsl = _rs(), pd.DataFrame({"USUBJID": ["A", "B", "C", "D", "E"]})
-    out = derive_extreme_event(rs, ["USUBJID"], _bor_events(56), order=["ADY"], mode="first",
-                               source_datasets={"adsl": adsl},
-                               set_values_to={"PARAMCD": "BOR"})
-    new = out.iloc[len(rs):].reset_index(drop=True)
-    exp = pd.DataFrame({"USUBJID": ["A", "B", "C", "D", "E"], "PARAMCD": ["BOR"] * 5,
-                        "AVALC": ["PR", "NE", "PD", "SD", "NE"],
-                        "ADY": [57.0, np.nan, 20.0, 60.0, np.nan],
-                        "SRCDOM": ["RS", "", "RS", "RS", ""],
-                        "SRCSEQ": [2.0, np.nan, 1.0, 2.0, np.nan]}).astype({"USUBJID": "str"})
-    assert_frame_equal(new, exp)
-    assert_frame_equal(out.iloc[: len(rs)], rs)
-
-
-def test_event_joined_confirmation():
-    rs = pd.DataFrame({"USUBJID": ["A", "A", "A", "B", "B", "C", "C", "C"],
-                       "AVALC": ["SD", "SD", "PD", "SD", "SD", "SD", "NE", "SD"],
-                       "ADY": [10.0, 40.0, 70.0, 10.0, 20.0, 10.0, 30.0, 50.0]})
-    confirmed = EventJoined(
-        join_vars=["AVALC", "ADY"], join_type="after",
-        first_cond="AVALC_join == 'SD' and ADY_join >= ADY + 28",
-        condition=lambda j: (j.AVALC == "SD") & j.groupby("_obs").AVALC_join.transform(
-            lambda s: s.isin(["SD", "NE"]).all()),
-        set_values_to={"AVALC": "CSD"})
-    out = derive_extreme_event(rs, ["USUBJID"], [confirmed, Event(set_values_to={"AVALC": "X"})],
-                               order=["ADY"], keep_source_vars=["ADY"])
-    new = out.iloc[len(rs):].reset_index(drop=True)
-    assert new["AVALC"].tolist() == ["CSD", "X", "CSD"]
-    assert new["ADY"].tolist() == [10.0, 10.0, 10.0]
-
-
-# --------------------------------------------------------------------------- time to event
-def _tte_inputs():
-    adsl = pd.DataFrame({
-        "STUDYID": ["S"] * 5, "USUBJID": ["A", "B", "C", "D", "E"],
-        "TRTSDT": D("2018-01-01", "2018-01-01", "2018-01-01", "2018-01-01", "2018-01-01"),
-        "DTHDT": D("2018-03-01", "2018-02-01", NaT, NaT, "2018-04-01"),
-    })
-    adrs = pd.DataFrame({
-        "STUDYID": ["S"] * 6, "USUBJID": ["A", "A", "B", "C", "C", "E"],
-        "AVALC": ["SD", "PD", "SD", "PR", "NE", "PD"],
-        "ADT": D("2018-01-29", "2018-02-26", "2018-01-29", "2018-01-29", "2018-02-26",
-                 "2018-04-01"),
-        "ASEQ": [1.0, 2.0, 1.0, 1.0, 2.0, 1.0],
-    })
-    events = [EventSource("adrs", "ADT", filter="AVALC == 'PD'",
-                          set_values_to={"EVNTDESC": "PD"}),
-              EventSource("adsl", "DTHDT", set_values_to={"EVNTDESC": "DEATH"})]
-    censors = [CensorSource("adrs", "ADT", filter="AVALC != 'NE'",
-                            set_values_to={"CNSDTDSC": "LAST ADEQUATE ASSESSMENT"}),
-               CensorSource("adsl", "TRTSDT", set_values_to={"CNSDTDSC": "FIRST DOSE"})]
-    return adsl, {"adsl": adsl, "adrs": adrs}, events, censors
-
-
-def test_derive_param_tte_pfs():
-    adsl, src, events, censors = _tte_inputs()
-    out = derive_param_tte(adsl, src, events, censors,
-                           set_values_to={"PARAMCD": "PFS", "PARAM": "Progression-free survival"})
-    exp = pd.DataFrame({
-        "STUDYID": ["S"] * 5, "USUBJID": ["A", "B", "C", "D", "E"],
-        "PARAMCD": ["PFS"] * 5, "PARAM": ["Progression-free survival"] * 5,
-        "STARTDT": D(*["2018-01-01"] * 5),
-        # A: PD before death; B: death without PD; C: last adequate (PR, not NE);
-        # D: no post-baseline record -> censored at start (day 1); E: PD and death same day
-        "ADT": D("2018-02-26", "2018-02-01", "2018-01-29", "2018-01-01", "2018-04-01"),
-        "AVAL": F(57, 32, 29, 1, 91),
-        "CNSR": F(0, 0, 1, 1, 0),
-        "SRCDOM": ["ADRS", "ADSL", "ADRS", "ADSL", "ADRS"],
-        "SRCVAR": ["ADT", "DTHDT", "ADT", "TRTSDT", "ADT"],
-        "SRCSEQ": F(2, np.nan, 1, np.nan, 1),
-        "EVNTDESC": ["PD", "DEATH", "", "", "PD"],
-        "CNSDTDSC": ["", "", "LAST ADEQUATE ASSESSMENT", "FIRST DOSE", ""],
-    }).astype({c: "str" for c in ["STUDYID", "USUBJID", "PARAMCD", "PARAM", "SRCDOM", "SRCVAR",
-                                  "EVNTDESC", "CNSDTDSC"]})
-    assert_frame_equal(out, exp)
-    # event tie between sources: listed-first source wins; day_offset is an argument
-    out = derive_param_tte(adsl, src, events[::-1], censors, day_offset=0,
-                           set_values_to={"PARAMCD": "PFS"})
-    assert out.loc[4, "EVNTDESC"] == "DEATH" and out.loc[0, "AVAL"] == 56
-
-
-def test_derive_param_tte_floors_at_start_and_appends():
-    adsl, src, _, censors = _tte_inputs()
-    adsl = adsl.assign(LSTALVDT=D("2017-12-31", NaT, NaT, NaT, NaT))
-    out = derive_param_tte(adsl.iloc[:1], {"adsl": adsl}, [],
-                           [CensorSource("adsl", "LSTALVDT")],
-                           set_values_to={"PARAMCD": "OS"}, dataset=pd.DataFrame(
-                               {"USUBJID": ["Z"], "PARAMCD": ["X"]}))
-    assert out["USUBJID"].tolist() == ["Z", "A"]
-    assert out.loc[1, "ADT"] == pd.Timestamp("2018-01-01") and out.loc[1, "AVAL"] == 1
-
-
 # --------------------------------------------------------------------------- durations, categories
 def test_derive_vars_duration():
     df = pd.DataFrame({"S": D("2018-01-01", "2018-01-01", "2018-03-01", NaT),
@@ -385,3 +269,59 @@ def test_derive_vars_cat_first_match_wins():
     assert_frame_equal(derive_vars_cat(df, definition), exp)
     table = pd.DataFrame({"condition": ["AGE >= 75", "AGE >= 65"], "AGEGR2": [">=75", "65-74"]})
     assert derive_vars_cat(df, table)["AGEGR2"].tolist() == ["", "65-74", ">=75", ""]
+
+
+# --------------------------------------------------------------------------- merged flags and summaries
+def _regimens():
+    adsl = pd.DataFrame({"USUBJID": ["A", "B", "C"]})
+    reg = pd.DataFrame({"USUBJID": ["A", "A", "B"], "LINE": [1.0, 2.0, 1.0],
+                        "DRUG": ["LEN", "DARA", "BORT"], "DAYS": [100.0, 50.0, np.nan],
+                        "REFR": [True, False, False]})
+    return adsl, reg
+
+
+def test_derive_var_merged_exist_flag_three_states():
+    adsl, reg = _regimens()
+    out = derive_var_merged_exist_flag(adsl, reg, ["USUBJID"], "LENRFL", "REFR & DRUG == 'LEN'")
+    assert out["LENRFL"].tolist() == ["Y", "N", "N"]
+    out = derive_var_merged_exist_flag(adsl, reg, ["USUBJID"], "X", "REFR", missing_value="",
+                                       filter_add="DRUG != 'LEN'")
+    assert out["X"].tolist() == ["N", "N", ""]
+
+
+def test_derive_var_merged_summary():
+    adsl, reg = _regimens()
+    out = derive_var_merged_summary(adsl, reg, ["USUBJID"], {
+        "NLINES": ("LINE", "nunique"), "DAYS": ("DAYS", "sum"), "LAST": ("LINE", "max"),
+        "FIRSTDRG": ("DRUG", "first")})
+    assert out["NLINES"].tolist() == [2.0, 1.0, 0.0]
+    assert out["DAYS"].tolist()[:1] == [150.0] and np.isnan(out["DAYS"][1])  # missing stays missing
+    assert np.isnan(out["LAST"][2]) and out["FIRSTDRG"].tolist() == ["LEN", "BORT", ""]
+    with pytest.raises(SpecError):
+        derive_var_merged_summary(adsl.assign(DAYS=1), reg, ["USUBJID"], {"DAYS": ("DAYS", "sum")})
+
+
+def test_derive_var_relative_flag_up_to_first_pd():
+    rs = pd.DataFrame({"USUBJID": ["A", "A", "A", "A", "B", "B"],
+                       "ADY": [29.0, 57.0, 85.0, 113.0, 29.0, 57.0],
+                       "AVALC": ["SD", "PD", "SD", "PD", "SD", "NE"]})
+    out = derive_var_relative_flag(rs, ["USUBJID"], ["ADY"], "ANL02FL", "AVALC == 'PD'")
+    assert out["ANL02FL"].tolist() == ["Y", "Y", "", "", "Y", "Y"]
+    out = derive_var_relative_flag(rs.iloc[::-1], ["USUBJID"], ["ADY"], "F", "AVALC == 'PD'",
+                                   selection="after", inclusive=False, flag_no_ref_groups=False)
+    assert out["F"].tolist()[::-1] == ["", "", "Y", "Y", "", ""]  # input order kept
+
+
+def test_combine_supp_by_seq_group_and_subject():
+    ae = pd.DataFrame({"STUDYID": ["S"] * 3, "USUBJID": ["A", "A", "B"], "AESEQ": [1.0, 2.0, 1.0],
+                       "AEGRPID": ["G1", "G1", ""]})
+    supp = pd.DataFrame({
+        "STUDYID": ["S"] * 4, "RDOMAIN": ["AE"] * 4, "USUBJID": ["A", "B", "A", "B"],
+        "IDVAR": ["AESEQ", "AESEQ", "AEGRPID", ""], "IDVARVAL": ["2", "1", "G1", ""],
+        "QNAM": ["AEIR", "AEIR", "LINE", "POP"], "QVAL": ["Y", "N", "3", "X"]})
+    out = combine_supp(ae, supp)
+    assert out["AEIR"].tolist() == ["", "Y", "N"]
+    assert out["LINE"].tolist() == ["3", "3", ""]
+    assert out["POP"].tolist() == ["", "", "X"]
+    with pytest.raises(InputError):
+        combine_supp(ae, pd.concat([supp, supp.iloc[:1]]))

@@ -1,1 +1,6 @@
-"""ADaM layer: the generic derivation library (derive.py) and one module per dataset."""
+"""ADaM layer: the generic derivation library (derive.py, events.py) and one module per dataset
+(adsl, adrs, adtte, adae, adex), registered in dependency order in MODULES."""
+
+from . import adae, adex, adrs, adsl, adtte
+
+MODULES = (adsl, adrs, adtte, adae, adex)

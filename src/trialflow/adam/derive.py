@@ -7,13 +7,17 @@ pandas query string, a boolean Series or a callable ``df -> bool Series``), ``ne
 new DataFrame; rows keep their input order and index unless rows are added (then the index is
 reset).  Data problems raise InputError, wrong arguments or variables raise SpecError.
 Char missing is "" and numerics are float64 (NaN missing); dates are ``datetime64[us]``.
+
+Event-based derivations (Event, EventJoined, derive_extreme_event, EventSource, CensorSource,
+derive_param_tte, DateSource, derive_var_extreme_dt) live in :mod:`trialflow.adam.events` and
+are importable from here too.
 """
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -23,9 +27,12 @@ from trialflow.errors import InputError, SpecError
 __all__ = [
     "DATE_DTYPE", "desc", "filter_rows", "derive_vars_dt", "derive_vars_dtm", "derive_vars_dy",
     "derive_var_obs_number", "derive_var_extreme_flag", "derive_vars_merged", "derive_var_base",
-    "derive_var_chg", "derive_var_pchg", "derive_var_trtemfl", "Event", "EventJoined",
-    "derive_extreme_event", "EventSource", "CensorSource", "derive_param_tte",
-    "derive_vars_duration", "derive_vars_cat",
+    "derive_var_chg", "derive_var_pchg", "derive_var_merged_exist_flag",
+    "derive_var_merged_summary", "derive_var_relative_flag", "combine_supp",
+    "derive_var_contiguous_group", "derive_var_trtemfl", "derive_vars_duration", "derive_vars_cat",
+    # from events.py
+    "Event", "EventJoined", "derive_extreme_event", "EventSource", "CensorSource",
+    "derive_param_tte", "DateSource", "derive_var_extreme_dt",
 ]
 
 DATE_DTYPE = "datetime64[us]"
@@ -137,8 +144,22 @@ _LO, _HI = pd.Timestamp("0001-01-01"), pd.Timestamp("9999-12-31 23:59:59")
 
 
 def _parse_dtc(s: pd.Series, field_: str) -> pd.DataFrame:
-    """Split ISO 8601 (partial) text into numeric parts; a missing part hides all lower ones."""
-    text = s.astype("str").fillna("").str.strip()
+    """Split ISO 8601 (partial) text into numeric parts; a missing part hides all lower ones.
+
+    Each distinct text is parsed once (dates repeat a lot), then spread back to the records."""
+    full = s.astype("str").fillna("").str.strip()
+    uniq = pd.Index(full.unique())
+    p = _parse_unique(pd.Series(uniq, index=uniq, dtype="str"))
+    bad = p.pop("_bad").reindex(full).to_numpy()
+    if bad.any():
+        row = s.index[bad.argmax()]
+        raise InputError("invalid ISO 8601 date/time", field=field_, value=s.loc[row], row=row)
+    out = p.reindex(full)
+    out.index = s.index
+    return out
+
+
+def _parse_unique(text: pd.Series) -> pd.DataFrame:
     parts = text.str.extract(_ISO)
     bad = parts.isna().all(axis=1) & (text != "") & ~text.str.fullmatch(r"-*")
     p = parts.apply(pd.to_numeric, errors="coerce")
@@ -147,12 +168,10 @@ def _parse_dtc(s: pd.Series, field_: str) -> pd.DataFrame:
     first = pd.to_datetime(pd.DataFrame({"year": p.y.fillna(2000), "month": p.m.fillna(1),
                                          "day": p.d.fillna(1)}), errors="coerce")
     bad |= first.isna() | (p.H > 23) | (p.M > 59) | (p.S > 59)
-    if bad.any():
-        row = bad.idxmax()
-        raise InputError("invalid ISO 8601 date/time", field=field_, value=s.loc[row], row=row)
     p["first"] = first.astype(DATE_DTYPE).where(p.y.notna())
     p["dlevel"] = np.select([p.y.isna(), p.m.isna(), p.d.isna()], [3, 2, 1], 0)
     p["tlevel"] = np.select([p.H.isna(), p.M.isna(), p.S.isna()], [3, 2, 1], 0)
+    p["_bad"] = bad.to_numpy()
     return p
 
 
@@ -386,6 +405,178 @@ def derive_var_pchg(df, new_var: str = "PCHG", aval: str = "AVAL", base: str = "
     return out
 
 
+def derive_var_merged_exist_flag(df, dataset_add, by_vars, new_var: str, condition,
+                                 true_value="Y", false_value="N", missing_value="N",
+                                 filter_add=None):
+    """Flag whether ``dataset_add`` (after ``filter_add``) has a record meeting ``condition``.
+
+    admiral ``derive_var_merged_exist_flag``: ``true_value`` when at least one record of the
+    by group meets ``condition``, ``false_value`` when the group has records but none meets
+    it, ``missing_value`` when the group has no record in ``dataset_add``.
+    """
+    left, right = _by_pairs(by_vars)
+    _need(df, left, "derive_var_merged_exist_flag")
+    add = filter_rows(dataset_add, filter_add)
+    _need(add, right, "derive_var_merged_exist_flag")
+    hit = _mask(add, condition)
+    summary = add[right].assign(_hit=hit.to_numpy()).groupby(right, dropna=False, sort=False)[
+        "_hit"].any().reset_index()
+    summary.columns = [*left, "_hit"]
+    out = df.reset_index(drop=True).merge(summary, on=left, how="left")
+    flag = np.where(out["_hit"].isna(), missing_value,
+                    np.where(out["_hit"].fillna(False).astype(bool), true_value, false_value))
+    res = df.copy()
+    res[new_var] = pd.Series(flag, index=df.index, dtype="str" if isinstance(true_value, str)
+                             else "float64")
+    return res
+
+
+def derive_var_merged_summary(df, dataset_add, by_vars, new_vars: Mapping[str, tuple],
+                              filter_add=None, missing_values: Mapping | None = None):
+    """Add summaries of ``dataset_add`` per by group (admiral ``derive_var_merged_summary``).
+
+    ``new_vars``: ``{new_var: (source_var, function)}`` with a pandas groupby reduction name
+    ("count", "nunique", "sum", "min", "max", "mean", ...) or a callable on the group's Series.
+    "sum" is missing when any summed value is missing.  Groups without records get
+    ``missing_values`` (else NaN; "count"/"nunique" give 0 when the group has no record).
+    """
+    left, right = _by_pairs(by_vars)
+    _need(df, left, "derive_var_merged_summary")
+    add = filter_rows(dataset_add, filter_add)
+    _need(add, [*right, *(src for src, _ in new_vars.values())], "derive_var_merged_summary")
+    clash = [v for v in new_vars if v in df.columns]
+    if clash:
+        raise SpecError("derive_var_merged_summary: variable already in dataset", field=clash[0])
+    g = add.groupby(right, dropna=False, sort=False)
+    parts = {}
+    for new, (src, fn) in new_vars.items():
+        parts[new] = g[src].sum(skipna=False, min_count=1) if fn == "sum" else g[src].agg(fn)
+    summary = pd.DataFrame(parts).reset_index()
+    summary.columns = [*left, *new_vars]
+    out = df.reset_index(drop=True).merge(summary, on=left, how="left")
+    for new, (_, fn) in new_vars.items():
+        if missing_values and new in missing_values:
+            out[new] = out[new].where(out[new].notna(), missing_values[new])
+        elif fn in ("count", "nunique"):
+            out[new] = out[new].fillna(0).astype("float64")
+        elif pd.api.types.is_string_dtype(out[new]) or out[new].dtype == object:
+            out[new] = out[new].fillna("")
+    out.index = df.index
+    return out
+
+
+def derive_var_relative_flag(df, by_vars, order, new_var: str, condition, mode: str = "first",
+                             selection: str = "before", inclusive: bool = True,
+                             flag_no_ref_groups: bool = True, true_value="Y", false_value="",
+                             check_type: str = "warning"):
+    """Flag records before/after the first/last record meeting ``condition`` in each group.
+
+    admiral ``derive_var_relative_flag``: within ``by_vars`` sorted by ``order``, the reference
+    record is the ``mode`` record meeting ``condition``; records before (``selection=
+    "before"``) or after it are flagged, the reference itself when ``inclusive``.  Groups
+    without a reference record are flagged entirely when ``flag_no_ref_groups``.
+    """
+    if selection not in ("before", "after"):
+        raise SpecError("selection must be 'before' or 'after'", field="selection",
+                        value=selection)
+    work, by = df.reset_index(drop=True), list(by_vars)
+    _check_unique(work, by + _order_keys(order)[0], check_type, "derive_var_relative_flag")
+    s = _sort(work, by, order)
+    pos = s.groupby(by, sort=False, dropna=False).cumcount() if by else \
+        pd.Series(np.arange(len(s)), index=s.index)
+    hit = _mask(s, condition)
+    ref_pos = pos.where(hit)
+    grp = [s[k] for k in by]
+    ref = (ref_pos.groupby(grp, dropna=False).transform("min" if mode == "first" else "max")
+           if by else pd.Series(ref_pos.min() if mode == "first" else ref_pos.max(),
+                                index=s.index))
+    if selection == "before":
+        keep = (pos < ref) | (inclusive & (pos == ref))
+    else:
+        keep = (pos > ref) | (inclusive & (pos == ref))
+    keep = keep | (ref.isna() & flag_no_ref_groups)
+    out = df.copy()
+    out[new_var] = pd.Series(np.where(keep.sort_index(), true_value, false_value),
+                             index=df.index, dtype="str")
+    return out
+
+
+def derive_var_contiguous_group(df, new_var: str, by_vars, start_date: str, end_date: str):
+    """Number runs of overlapping records (e.g. one adverse event recorded over several records).
+
+    Within ``by_vars`` records are taken in ``start_date`` order; a record joins the current
+    group when it starts on or before the latest ``end_date`` so far (a missing end: still
+    ongoing), else it starts a new group.  Groups are numbered 1..n over the whole dataset
+    (float64); a record without start date is a group of its own.
+    """
+    by = list(by_vars)
+    _need(df, [*by, start_date, end_date], "derive_var_contiguous_group")
+    w = df.reset_index(drop=True)
+    st = pd.to_datetime(w[start_date]).astype(DATE_DTYPE)
+    en = pd.to_datetime(w[end_date]).astype(DATE_DTYPE).fillna(pd.Timestamp.max.floor("D"))
+    s = w[by].assign(_st=st, _en=en).sort_values([*by, "_st"], kind="stable", na_position="last")
+    g = s.groupby(by, sort=False, dropna=False)
+    latest = s["_en"].groupby([s[k] for k in by], dropna=False).cummax()
+    prev = latest.groupby([s[k] for k in by], dropna=False).shift()
+    first = g.cumcount().eq(0)
+    new = first | s["_st"].isna() | prev.isna() | (s["_st"] > prev)
+    out = df.copy()
+    out[new_var] = new.cumsum().astype("float64").sort_index().to_numpy()
+    return out
+
+
+def combine_supp(df, supp, domain_keys=("STUDYID", "USUBJID")):
+    """Add each QNAM of a SUPP-- dataset as a column of its parent (metatools ``combine_supp``).
+
+    Records are matched on the subject keys and IDVAR/IDVARVAL (IDVAR may name any parent
+    variable, e.g. --SEQ or --GRPID; blank IDVAR applies to every record of the subject).
+    Numeric parent identifiers match their text in IDVARVAL ("3" for 3.0).  A QNAM that is
+    already a parent column, or two values for one record and QNAM, raise InputError.
+    """
+    keys = [k for k in domain_keys if k in df.columns and k in supp.columns]
+    _need(supp, [*keys, "IDVAR", "IDVARVAL", "QNAM", "QVAL"], "combine_supp")
+    clash = sorted(set(supp["QNAM"]) & set(df.columns))
+    if clash:
+        raise InputError("combine_supp: QNAM already a variable of the parent", field=clash[0])
+    out = df.copy()
+    qnams = list(dict.fromkeys(supp["QNAM"]))
+    for q in qnams:
+        out[q] = pd.Series("", index=out.index, dtype="str")
+    for idvar in dict.fromkeys(supp["IDVAR"]):
+        part = supp[supp["IDVAR"] == idvar]
+        idk = keys if idvar == "" else [*keys, "_ID"]
+        if idvar != "":
+            _need(df, [idvar], "combine_supp")
+            part = part.assign(_ID=part["IDVARVAL"].astype(str).str.strip())
+        dup = part.duplicated([*idk, "QNAM"], keep=False)
+        if dup.any():
+            i = dup.idxmax()
+            raise InputError("combine_supp: more than one QVAL for a record and QNAM",
+                             row=i, field=part.at[i, "QNAM"], value=part.at[i, "QVAL"])
+        wide = part.pivot(index=idk, columns="QNAM", values="QVAL").reset_index()
+        left = out[keys].copy()
+        if idvar != "":
+            col = df[idvar]
+            left["_ID"] = _id_text(df[idvar]).to_numpy()
+        got = left.merge(wide, on=idk, how="left")
+        got.index = out.index
+        for q in wide.columns.difference(idk):
+            out[q] = got[q].where(got[q].notna(), out[q]).astype("str")
+    return out
+
+
+def _id_text(col: pd.Series) -> pd.Series:
+    """Identifier values as SUPP-- IDVARVAL text: 3.0 -> "3", 2.5 -> "2.5", NaN -> ""."""
+    if not pd.api.types.is_numeric_dtype(col):
+        return col.astype("str").str.strip()
+    num = col.astype("float64")
+    integral = num.notna() & (num == num.round())
+    text = pd.Series("", index=col.index, dtype="str")
+    text[integral] = num[integral].astype("int64").astype("str")
+    text[num.notna() & ~integral] = num[num.notna() & ~integral].astype("str")
+    return text
+
+
 # --------------------------------------------------------------------------- treatment emergence
 def derive_var_trtemfl(df, new_var: str = "TRTEMFL", start_date: str = "ASTDT",
                        end_date: str = "AENDT", trt_start_date: str = "TRTSDT",
@@ -446,198 +637,6 @@ def derive_var_trtemfl(df, new_var: str = "TRTEMFL", start_date: str = "ASTDT",
     return out
 
 
-# --------------------------------------------------------------------------- extreme events
-@dataclass(frozen=True)
-class Event:
-    """Records of ``dataset_name`` (None: the input dataset) meeting ``condition``.
-
-    ``order``/``mode`` override those of :func:`derive_extreme_event` for this event.
-    """
-
-    dataset_name: str | None = None
-    condition: Any = None
-    set_values_to: Mapping | None = None
-    keep_source_vars: Sequence[str] | None = None
-    order: Sequence | None = None
-    mode: str | None = None
-    description: str | None = None
-
-
-@dataclass(frozen=True)
-class EventJoined(Event):
-    """An event whose ``condition`` compares a record with other records of its by group.
-
-    Each record is joined with the ``join_vars`` of the records ``"after"``/``"before"`` it (in
-    ``order``) or ``"all"`` records (itself included); joined columns carry a ``_join`` suffix
-    (admiral's ``.join``), e.g. ``"AVALC_join == 'CR' and ADY_join >= ADY + 28"``.  The record
-    is selected when ``condition`` holds for at least one joined row.  ``first_cond`` (admiral
-    ``first_cond_upper``) restricts the joined rows to those up to the first one meeting it,
-    ``first_cond_lower`` to those from the last one before the record meeting it; records where
-    no joined row meets them are not selected.  Callables get the joined frame; its column
-    ``_obs`` identifies the record, for group summaries such as all().
-    """
-
-    join_vars: Sequence[str] | None = None
-    join_type: str = "after"
-    first_cond: Any = None
-    first_cond_lower: Any = None
-
-
-def _first_cond(j: pd.DataFrame, cond, upper: bool) -> pd.DataFrame:
-    hit = _mask(j, cond)
-    g = hit[::1 if upper else -1].groupby(j["_obs"]).cumsum()[::1 if upper else -1]
-    keep = ((g - hit) == 0) & hit.groupby(j["_obs"]).transform("any")
-    return j[keep]
-
-
-def _filter_joined(src, by, ev: EventJoined, order) -> pd.DataFrame:
-    if ev.join_type not in ("after", "before", "all"):
-        raise SpecError("join_type must be after, before or all", field="join_type",
-                        value=ev.join_type)
-    s = _sort(src, by, order).reset_index(drop=True)
-    s["_obs"] = np.arange(len(s))
-    s["_pos"] = s.groupby(by, sort=False, dropna=False).cumcount() if by else s["_obs"]
-    jv = [c for c in (ev.join_vars or src.columns) if c not in by] + ["_pos"]
-    right = s[by + jv].rename(columns={c: f"{c}_join" for c in jv})
-    j = s.merge(right, on=by, how="inner") if by else s.merge(right, how="cross")
-    rel = {"after": j._pos_join > j._pos, "before": j._pos_join < j._pos}.get(ev.join_type)
-    j = (j if rel is None else j[rel]).sort_values(["_obs", "_pos_join"], kind="stable")
-    if ev.first_cond is not None:
-        j = _first_cond(j, ev.first_cond, upper=True)
-    if ev.first_cond_lower is not None:
-        j = _first_cond(j, ev.first_cond_lower, upper=False)
-    hits = j.loc[_mask(j, ev.condition), "_obs"].unique()
-    return s[s["_obs"].isin(hits)].drop(columns=["_obs", "_pos"])
-
-
-def derive_extreme_event(df, by_vars, events: Sequence[Event], order=(), mode: str = "first",
-                         source_datasets: Mapping[str, pd.DataFrame] | None = None,
-                         set_values_to: Mapping | None = None, keep_source_vars=None,
-                         tmp_event_nr_var: str | None = None, check_type: str = "warning"):
-    """Add one record per by group: the record of the first event (list order) that occurs.
-
-    Each event selects its records (condition, then first/last per by group by ``order``/
-    ``mode``), gets its ``set_values_to`` and keeps ``keep_source_vars`` (default all, plus by
-    variables, its new values and SRCDOM/SRCVAR/SRCSEQ when present).  Per by group the lowest
-    event number wins; ties inside it are broken by ``order``/``mode``.  If ``tmp_event_nr_var``
-    is named in ``order`` the plain admiral rule applies instead (sort by ``order`` only).
-    The global ``set_values_to`` is applied last; the new records are appended.
-    """
-    by, nr = list(by_vars), tmp_event_nr_var or "_EVENT_NR"
-    picked = []
-    for i, ev in enumerate(events, start=1):
-        if ev.dataset_name is None:
-            src = df
-        elif source_datasets is None or ev.dataset_name not in source_datasets:
-            raise SpecError("event dataset not in source_datasets", field=ev.dataset_name)
-        else:
-            src = source_datasets[ev.dataset_name]
-        ev_order = [o for o in (ev.order if ev.order is not None else order or [])
-                    if (o.var if isinstance(o, desc) else o) in src.columns]  # absent: missing
-        rows = _filter_joined(src, by, ev, ev_order) if isinstance(ev, EventJoined) \
-            else filter_rows(src, ev.condition)
-        rows = _extreme(_sort(rows, by, ev_order), by, ev.mode or mode)
-        rows = _set_values(rows, ev.set_values_to)
-        keep = ev.keep_source_vars if ev.keep_source_vars is not None else keep_source_vars
-        if keep is not None:
-            extra = [c for c in ("SRCDOM", "SRCVAR", "SRCSEQ") if c in rows.columns]
-            cols = dict.fromkeys([*by, *keep, *(ev.set_values_to or {}), *extra])
-            rows = rows[list(cols)]
-        if len(rows):
-            picked.append(rows.assign(**{nr: i}))
-    if not picked:
-        return df.reset_index(drop=True)
-    cand = pd.concat(picked, ignore_index=True)
-    if nr not in _order_keys(order)[0]:
-        best = cand.groupby(by, dropna=False)[nr].transform("min") if by else cand[nr].min()
-        cand = cand[cand[nr] == best]
-    _check_unique(cand, by + _order_keys(order)[0], check_type, "derive_extreme_event")
-    new = _set_values(_extreme(_sort(cand, by, order), by, mode), set_values_to)
-    return _stack(df, new.drop(columns=[nr]))
-
-
-# --------------------------------------------------------------------------- time to event
-@dataclass(frozen=True)
-class EventSource:
-    """Event dates for :func:`derive_param_tte` (``censor`` 0).
-
-    SRCDOM/SRCVAR/SRCSEQ default to the upper-cased ``dataset_name``, ``date`` and the source
-    record's ASEQ (or ``<DOMAIN>SEQ``) and may be overridden in ``set_values_to`` (callables get
-    the source records).
-    """
-
-    dataset_name: str
-    date: str
-    filter: Any = None
-    set_values_to: Mapping | None = None
-    censor: int = 0
-    order: Sequence | None = None
-
-
-@dataclass(frozen=True)
-class CensorSource(EventSource):
-    """Censoring dates for :func:`derive_param_tte` (``censor`` 1 unless given)."""
-
-    censor: int = 1
-
-
-def _tte_records(sources, source_datasets, keys, mode) -> pd.DataFrame:
-    parts = []
-    for i, src in enumerate(sources):
-        if src.dataset_name not in source_datasets:
-            raise SpecError("source dataset not given", field=src.dataset_name)
-        d = filter_rows(source_datasets[src.dataset_name], src.filter)
-        _need(d, [*keys, src.date], "derive_param_tte")
-        d = d[d[src.date].notna()]
-        d = _extreme(_sort(d, keys, [src.date, *(src.order or [])]), keys, mode)
-        dom = src.dataset_name.upper()
-        seq = next((c for c in ("ASEQ", f"{dom}SEQ") if c in d.columns), None)
-        rec = pd.DataFrame({**{k: d[k] for k in keys}, "ADT": _dates(d[src.date]),
-                            "CNSR": float(src.censor), "SRCDOM": dom, "SRCVAR": src.date,
-                            "SRCSEQ": d[seq].astype("float64") if seq else np.nan,
-                            "_SRC": i}, index=d.index)
-        if len(rec):
-            parts.append(_set_values(rec, src.set_values_to, source=d))
-    if not parts:
-        return None
-    allr = pd.concat(parts, ignore_index=True)
-    return _extreme(allr.sort_values(["ADT", "_SRC"], kind="stable"), keys, mode)
-
-
-def derive_param_tte(dataset_adsl, source_datasets: Mapping[str, pd.DataFrame],
-                     event_conditions: Sequence[EventSource],
-                     censor_conditions: Sequence[EventSource], start_date: str = "TRTSDT",
-                     set_values_to: Mapping | None = None, subject_keys=("STUDYID", "USUBJID"),
-                     day_offset: int = 1, dataset: pd.DataFrame | None = None):
-    """One time-to-event record per subject of ``dataset_adsl`` with an event or censoring.
-
-    admiral ``derive_param_tte``: the earliest event over all event sources (same date: the
-    source listed first); subjects without event get the latest censoring (same date: the
-    source listed last), so an event always beats a censoring.  STARTDT = ``start_date``; ADT
-    is floored at STARTDT; AVAL = ADT - STARTDT + ``day_offset`` days (1: the start day is day
-    1); CNSR from the source; SRC* and e.g. EVNTDESC/CNSDTDSC from the source's
-    ``set_values_to``; then the global ``set_values_to`` (PARAMCD, PARAM, ...).  Appended to
-    ``dataset`` when given.
-    """
-    keys = list(subject_keys)
-    _need(dataset_adsl, [*keys, start_date], "derive_param_tte")
-    ev = _tte_records(event_conditions, source_datasets, keys, "first")
-    cn = _tte_records(censor_conditions, source_datasets, keys, "last")
-    found = [x for x in (ev, cn) if x is not None]
-    if not found:
-        return dataset if dataset is not None else dataset_adsl[keys].iloc[:0]
-    both = pd.concat(found, ignore_index=True).drop_duplicates(keys, keep="first")
-    adsl = dataset_adsl[keys].assign(STARTDT=_dates(dataset_adsl[start_date]))
-    new = adsl.merge(both.drop(columns="_SRC"), on=keys, how="inner")
-    new["ADT"] = new["ADT"].where(~(new["ADT"] < new["STARTDT"]), new["STARTDT"])
-    new["AVAL"] = ((new["ADT"] - new["STARTDT"]).dt.days + day_offset).astype("float64")
-    new = _set_values(new, set_values_to)
-    first = [*keys, *(set_values_to or {}), "STARTDT", "ADT", "AVAL", "CNSR"]
-    new = new[list(dict.fromkeys(first + list(new.columns)))]
-    new = _stack(new.iloc[:0], new)  # char columns: missing -> ""
-    return new if dataset is None else _stack(dataset, new)
-
-
 # --------------------------------------------------------------------------- durations, categories
 def derive_vars_duration(df, new_var: str, start_date: str, end_date: str,
                          out_unit: str = "days", add_one: bool = True, trunc_out: bool = False,
@@ -687,3 +686,14 @@ def derive_vars_cat(df, definition):
             out[var] = out[var].where(~hit, value)
         done |= hit
     return out
+
+
+# --------------------------------------------------------------------------- events (moved)
+def __getattr__(name: str):
+    """Event, time-to-event and extreme-date derivations live in :mod:`trialflow.adam.events`;
+    they stay importable from here (lazily, as events.py builds on this module's helpers)."""
+    from . import events
+
+    if name in events.__all__:
+        return getattr(events, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

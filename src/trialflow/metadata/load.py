@@ -14,6 +14,7 @@ import yaml
 from ..errors import SpecError
 from .model import Codelist, DatasetSpec, Specs, Term, Variable
 
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same safe subset, faster
 NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,7}$")
 VARIABLE_KEYS = {"name", "label", "type", "length", "format", "codelist", "origin", "core",
                  "derivation", "source", "map", "role"}
@@ -25,7 +26,7 @@ CORES = {"Req", "Exp", "Perm", "Cond"}
 def read_yaml(path: Path) -> Any:
     try:
         with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
@@ -137,6 +138,38 @@ def load_dataset(path: Path, standard: str, codelists: dict[str, Codelist]) -> D
                        path=path, standard=standard, options=data.get("options") or {})
 
 
+def instantiate_supp(group: dict[str, DatasetSpec]) -> dict[str, DatasetSpec]:
+    """SUPP-- datasets from one template: specs/sdtm/SUPPQUAL.yaml (options.template: true) is not a
+    dataset itself; each domain whose spec lists options.supp (QNAM, QLABEL, ...) gets SUPP<DOMAIN>
+    with the template's variables. QNAM and QLABEL are stated once, in the parent spec."""
+    tmpl = group.get("SUPPQUAL")
+    if tmpl is None or not tmpl.options.get("template"):
+        return group
+    out = {k: v for k, v in group.items() if k != "SUPPQUAL"}
+    for name, ds in group.items():
+        quals = ds.options.get("supp")
+        if name == "SUPPQUAL" or not quals:
+            continue
+        for i, q in enumerate(quals):
+            key = f"options.supp[{i}]"
+            if not isinstance(q, dict):
+                raise SpecError("supplemental qualifier must be a mapping", file=ds.path, field=key)
+            qnam = q.get("qnam")
+            if not isinstance(qnam, str) or not NAME_RE.match(qnam):
+                raise SpecError("QNAM must be 1-8 upper-case letters/digits", file=ds.path, field=f"{key}.qnam",
+                                value=qnam)
+            _ascii_label(q.get("qlabel"), ds.path, f"{key}.qlabel")
+        sname = f"SUPP{name}"
+        if len(sname) > 8:
+            raise SpecError("SUPP dataset name longer than 8", file=ds.path, field="options.supp", value=sname)
+        out[sname] = DatasetSpec(
+            name=sname, label=_ascii_label(f"Supplemental Qualifiers for {name}", ds.path, "label"),
+            cls=tmpl.cls, structure=tmpl.structure, keys=tmpl.keys, variables=tmpl.variables, path=tmpl.path,
+            standard=tmpl.standard, options={**{k: v for k, v in tmpl.options.items() if k != "template"},
+                                             "parent": name, "qnams": [q["qnam"] for q in quals]})
+    return dict(sorted(out.items()))
+
+
 def load_specs(specs_dir: str | Path) -> Specs:
     root = Path(specs_dir)
     if not (root / "study.yaml").exists():
@@ -149,6 +182,7 @@ def load_specs(specs_dir: str | Path) -> Specs:
         for path in sorted((root / sub).glob("*.yaml")):
             ds = load_dataset(path, standard, codelists)
             groups[sub][ds.name] = ds
+    groups["sdtm"] = instantiate_supp(groups["sdtm"])
     tlf = {}
     for path in sorted((root / "tlf").glob("*.yaml")):
         shell = read_yaml(path)

@@ -18,11 +18,12 @@ def _column(var: Variable, specs: Specs) -> pa.Column:
                                error=f"longer than {var.length}"))
         if var.required:
             checks.append(pa.Check(lambda s: s != "", error="required value missing"))
-        if var.codelist:
+        if var.codelist and not specs.codelists[var.codelist].extensible:
+            # an extensible codelist admits sponsor terms (recorded as data issues when mapped)
             allowed = set(specs.codelists[var.codelist].values) | {""}
             checks.append(pa.Check(lambda s, a=allowed: s.isin(a), error=f"outside codelist {var.codelist}"))
         return pa.Column(str, checks=checks, nullable=False, name=var.name)
-    if var.codelist:
+    if var.codelist and not specs.codelists[var.codelist].extensible:
         allowed = {float(v) for v in specs.codelists[var.codelist].values}
         checks.append(pa.Check(lambda s, a=allowed: s.isna() | s.isin(a), error=f"outside codelist {var.codelist}"))
     return pa.Column(float, checks=checks, nullable=not var.required, name=var.name)

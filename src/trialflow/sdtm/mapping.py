@@ -1,0 +1,463 @@
+"""The SDTM mapping vocabulary: a small set of named, vectorised algorithms (like pharmaverse sdtm.oak).
+
+Raw-record algorithms take a raw form frame (every column text, lineage columns ``_FORM`` and
+``_ROW``) and return one value per raw row:
+
+    assign_no_ct      collected text as is (trimmed)
+    assign_ct         collected text through a codelist (submission value, decode or synonym,
+                      case-insensitive; an optional ``recode`` maps CRF labels to terms)
+    hardcode_no_ct    a fixed value
+    hardcode_ct       a fixed value that must be a term of its codelist
+    assign_datetime   'DD MON YYYY' (+ 'HH:MM') with UN/UNK parts -> ISO 8601, partial kept partial
+    assign_num        collected numeric text -> float
+    condition_add     a boolean mask restricting the next operation to some rows
+
+Record-level derivations work on the mapped SDTM frame:
+
+    derive_usubjid, derive_seq, derive_study_day, derive_epoch, derive_visit, derive_lobxfl,
+    derive_age, subject_extreme (DM reference dates), convert_units, make_suppqual
+
+Bad values raise InputError naming file, row (1-based data row of the CSV), field and value;
+a value outside an *extensible* codelist is recorded as a data issue instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..metadata.model import Codelist
+
+ROW, FORM = "_ROW", "_FORM"
+MONTHS = {m: f"{i:02d}" for i, m in enumerate(
+    ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1)}
+UNKNOWN = {"UN", "UNK", "UNKN", "NK"}
+DATE_RE = r"^\s*(?P<d>\d{1,2}|[A-Z]{2,4})\s+(?P<m>[A-Z]{3})\s+(?P<y>\d{4}|[A-Z]{2,4})\s*$"
+TIME_RE = r"^\s*(?P<h>\d{1,2}):(?P<mi>\d{2})\s*$"
+
+
+# --------------------------------------------------------------------------------------------
+# data issues: problems worked around by a stated rule (sdtm/issues.csv)
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Issues:
+    """Collects data issues; each names form, row, subject, field, value and the rule applied."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    domain: str = ""
+
+    def add(self, raw: pd.DataFrame | None, mask, field_: str, values, rule: str) -> None:
+        """Record one issue per row of raw where mask holds."""
+        if raw is None:
+            return
+        mask = pd.Series(mask, index=raw.index) if not isinstance(mask, pd.Series) else mask
+        if not mask.any():
+            return
+        sel = raw.loc[mask]
+        vals = pd.Series(values, index=raw.index)[mask] if not np.isscalar(values) else values
+        frame = pd.DataFrame({
+            "DOMAIN": self.domain, "FORM": sel[FORM] if FORM in sel else "",
+            "ROW": sel[ROW] if ROW in sel else np.nan,
+            "SUBJECT": sel["SUBJECT"] if "SUBJECT" in sel else "",
+            "FIELD": field_, "VALUE": vals, "RULE": rule})
+        self.records.extend(frame.to_dict("records"))
+
+    def frame(self) -> pd.DataFrame:
+        cols = ["DOMAIN", "FORM", "ROW", "SUBJECT", "FIELD", "VALUE", "RULE"]
+        return pd.DataFrame(self.records, columns=cols)
+
+
+def _raise_first(raw: pd.DataFrame, bad: pd.Series, field_: str, values: pd.Series, message: str,
+                 file=None) -> None:
+    """Raise InputError for the first row where bad holds."""
+    if not bad.any():
+        return
+    i = bad.idxmax()
+    row = int(raw.at[i, ROW]) if ROW in raw else int(raw.index.get_loc(i)) + 1
+    if file is None and FORM in raw:
+        file = f"raw/{raw.at[i, FORM]}.csv"
+    n = int(bad.sum())
+    more = f" ({n} rows)" if n > 1 else ""
+    raise InputError(message + more, file=file, row=row, field=field_, value=values[i])
+
+
+def _text(raw: pd.DataFrame, field_: str, file=None) -> pd.Series:
+    if field_ not in raw.columns:
+        raise InputError("required column missing", file=file or _file_of(raw), field=field_)
+    return raw[field_].astype(object).where(raw[field_].notna(), "").astype(str).str.strip()
+
+
+def _file_of(raw: pd.DataFrame):
+    if FORM in raw and len(raw):
+        return f"raw/{raw[FORM].iloc[0]}.csv"
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# raw-record algorithms
+# --------------------------------------------------------------------------------------------
+def condition_add(frame: pd.DataFrame, when: Mapping[str, Any] | None) -> pd.Series:
+    """A boolean mask from a small condition language (all conditions must hold):
+
+    {FIELD: "text"} equals (case-insensitive, trimmed) | {FIELD: [a, b]} one of |
+    {FIELD: {not: x}} / {not: [..]} | {FIELD: {empty: true|false}} | {FIELD: {gt|ge|lt|le: n}} numeric
+    """
+    mask = pd.Series(True, index=frame.index)
+    for name, cond in (when or {}).items():
+        if name not in frame.columns:
+            raise InputError("condition names a column that is not there", file=_file_of(frame), field=name)
+        col = frame[name]
+        text = col.astype(object).where(col.notna(), "").astype(str).str.strip().str.upper()
+        if isinstance(cond, Mapping):
+            for op, arg in cond.items():
+                if op == "not":
+                    args = arg if isinstance(arg, list) else [arg]
+                    mask &= ~text.isin([str(a).upper() for a in args])
+                elif op == "empty":
+                    mask &= (text == "") if arg else (text != "")
+                elif op in ("gt", "ge", "lt", "le"):
+                    num = pd.to_numeric(col, errors="coerce")
+                    mask &= getattr(num, op)(float(arg)).fillna(False).astype(bool)
+                else:
+                    raise InputError(f"unknown condition operator {op!r}", field=name, value=arg)
+        elif isinstance(cond, list):
+            mask &= text.isin([str(a).upper() for a in cond])
+        else:
+            mask &= text == str(cond).upper()
+    return mask
+
+
+def assign_no_ct(raw: pd.DataFrame, field_: str, *, upper: bool = False, prefix: str = "", file=None) -> pd.Series:
+    """The collected text, trimmed (optionally upper-cased; a prefix is put before non-blank values,
+    e.g. 'LINE ' + '3' -> 'LINE 3')."""
+    out = _text(raw, field_, file)
+    out = out.str.upper() if upper else out
+    return (prefix + out).where(out != "", "") if prefix else out
+
+
+def hardcode_no_ct(raw: pd.DataFrame, value: Any) -> pd.Series:
+    """A fixed value on every row."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return pd.Series(float(value), index=raw.index, dtype="float64")
+    return pd.Series(str(value), index=raw.index, dtype=object)
+
+
+def hardcode_ct(raw: pd.DataFrame, value: str, codelist: Codelist) -> pd.Series:
+    """A fixed value that must be a term of codelist (matched like assign_ct)."""
+    term = codelist.lookup().get(str(value).strip().upper())
+    if term is None:
+        raise InputError(f"hardcoded value is not a term of codelist {codelist.id}", field=codelist.id,
+                         value=value)
+    return pd.Series(term, index=raw.index, dtype=object)
+
+
+def assign_ct(raw: pd.DataFrame, field_: str, codelist: Codelist, *, recode: Mapping[str, str] | None = None,
+              extract: str | None = None, issues: Issues | None = None, file=None) -> pd.Series:
+    """Collected text through a codelist: submission value, decode or synonym, case-insensitively.
+
+    recode: collected value -> codelist term (a study-CT 'collected value' column), applied first.
+    extract: a regular expression whose first group is looked up (e.g. the digit of '1 - Restricted').
+    Blank stays blank. A value outside the codelist raises InputError (file, row, field, value);
+    for an extensible codelist it is kept (upper-cased) and recorded as a data issue.
+    """
+    text = _text(raw, field_, file)
+    key = text.str.upper()
+    if recode:
+        rmap = {str(k).strip().upper(): str(v) for k, v in recode.items()}
+        key = key.map(rmap).fillna(key).str.upper()
+    if extract:
+        got = key.str.extract(extract, expand=True)[0]
+        key = got.where(got.notna(), key).astype(str)
+    lookup = codelist.lookup()
+    out = key.map(lookup)
+    bad = out.isna() & (key != "")
+    if bad.any():
+        if codelist.extensible:
+            if issues is not None:
+                issues.add(raw, bad, field_, text,
+                           f"value outside extensible codelist {codelist.id}: kept upper-cased as collected")
+            out = out.where(~bad, key)
+        else:
+            _raise_first(raw, bad, field_, text, f"value outside codelist {codelist.id} "
+                         f"({', '.join(codelist.values)})", file)
+    return out.fillna("").astype(object)
+
+
+def assign_num(raw: pd.DataFrame, field_: str, *, issues: Issues | None = None, file=None,
+               strict: bool = True) -> pd.Series:
+    """Collected numeric text -> float (blank -> NaN); non-numeric text -> InputError
+    (or, with strict=False, NaN and a data issue)."""
+    text = _text(raw, field_, file)
+    num = pd.to_numeric(text.where(text != "", None), errors="coerce").astype("float64")
+    bad = num.isna() & (text != "")
+    if bad.any():
+        if strict:
+            _raise_first(raw, bad, field_, text, "not a number", file)
+        elif issues is not None:
+            issues.add(raw, bad, field_, text, "non-numeric result: numeric standard result left missing")
+    return num
+
+
+def assign_datetime(raw: pd.DataFrame, date_field: str, time_field: str | None = None, *,
+                    issues: Issues | None = None, file=None) -> pd.Series:
+    """'DD MON YYYY' (unknown day UN, unknown month UNK) and optional 'HH:MM' -> ISO 8601.
+
+    Partial dates stay partial: 'UN MAR 2018' -> '2018-03', 'UN UNK 1946' -> '1946'; a time is
+    appended to complete dates only ('12 MAR 2018' + '09:30' -> '2018-03-12T09:30').
+    An impossible date ('31 FEB 2018') or unreadable text raises InputError (file, row, field, value).
+    """
+    text = _text(raw, date_field, file)
+    up = text.str.upper()
+    parts = up.str.extract(DATE_RE)
+    present = up != ""
+    unreadable = present & parts["y"].isna()
+    _raise_first(raw, unreadable, date_field, text, "date is not 'DD MON YYYY' (unknown parts UN/UNK)", file)
+    d, m, y = parts["d"].fillna(""), parts["m"].fillna(""), parts["y"].fillna("")
+    d_unk, m_unk, y_unk = d.isin(UNKNOWN), m.isin(UNKNOWN), y.isin(UNKNOWN)
+    bad_token = present & ((~d_unk & ~d.str.isdigit()) | (~m_unk & ~m.isin(list(MONTHS))) |
+                           (~y_unk & ~y.str.isdigit()))
+    _raise_first(raw, bad_token, date_field, text, "date has an unknown day, month or year token", file)
+    mm = m.map(MONTHS).fillna("")
+    dd = d.str.zfill(2)
+    iso = pd.Series("", index=raw.index, dtype=object)
+    full = present & ~d_unk & ~m_unk & ~y_unk
+    iso = iso.mask(full, y + "-" + mm + "-" + dd)
+    iso = iso.mask(present & d_unk & ~m_unk & ~y_unk, y + "-" + mm)
+    iso = iso.mask(present & m_unk & ~y_unk, y)
+    if issues is not None:
+        issues.add(raw, present & m_unk & ~d_unk & ~y_unk, date_field, text,
+                   "day known but month unknown: kept as year only")
+        issues.add(raw, present & y_unk, date_field, text, "year unknown: date left missing")
+    # impossible calendar dates
+    check = pd.to_datetime(iso.where(full, None), format="%Y-%m-%d", errors="coerce")
+    _raise_first(raw, full & check.isna(), date_field, text, "impossible date", file)
+    if time_field is None:
+        return iso
+    ttext = _text(raw, time_field, file)
+    tparts = ttext.str.extract(TIME_RE)
+    has_t = ttext != ""
+    h = pd.to_numeric(tparts["h"], errors="coerce")
+    mi = pd.to_numeric(tparts["mi"], errors="coerce")
+    bad_t = has_t & (h.isna() | mi.isna() | (h > 23) | (mi > 59))
+    _raise_first(raw, bad_t, time_field, ttext, "time is not a valid 'HH:MM'", file)
+    hhmm = tparts["h"].fillna("").str.zfill(2) + ":" + tparts["mi"].fillna("")
+    if issues is not None:
+        issues.add(raw, has_t & ~full & present, time_field, ttext, "time on a partial date: time dropped")
+    return iso.mask(full & has_t, iso + "T" + hhmm)
+
+
+# --------------------------------------------------------------------------------------------
+# derivations on the SDTM frame
+# --------------------------------------------------------------------------------------------
+def derive_usubjid(studyid: str, subject: pd.Series) -> pd.Series:
+    """USUBJID = STUDYID-SUBJECT ('TCD14079' + '840001-001' -> 'TCD14079-840001-001')."""
+    subject = subject.astype(str).str.strip()
+    return (studyid + "-" + subject).where(subject != "", "")
+
+
+def derive_seq(df: pd.DataFrame, order: Sequence[str], by: str = "USUBJID") -> pd.Series:
+    """--SEQ: 1..n within subject, in the order of the given variables (ties: raw form and row)."""
+    if df.empty:
+        return pd.Series(dtype="float64", index=df.index)
+    keys = [by, *order, *[c for c in (FORM, ROW) if c in df.columns]]
+    ordered = df.sort_values(keys, kind="mergesort")
+    seq = ordered.groupby(by, sort=False).cumcount() + 1
+    return seq.reindex(df.index).astype("float64")
+
+
+def _date_part(dtc: pd.Series) -> pd.Series:
+    """Complete dates (first 10 characters) as datetime64; partial or blank -> NaT."""
+    s = dtc.astype(str).str.slice(0, 10)
+    return pd.to_datetime(s.where(s.str.len() == 10, None), format="%Y-%m-%d", errors="coerce")
+
+
+def derive_study_day(dtc: pd.Series, ref: pd.Series) -> pd.Series:
+    """--DY: days from RFSTDTC, day 1 = reference day, no day 0 (the day before is -1)."""
+    d, r = _date_part(dtc), _date_part(ref)
+    diff = (d - r).dt.days.astype("float64")
+    return diff.where(diff < 0, diff + 1)
+
+
+def impute_bounds(dtc: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Earliest and latest possible calendar date of a full or partial ISO date."""
+    s = dtc.astype(str).str.slice(0, 10)
+    n = s.str.len()
+    lo = s.where(n == 10, s.where(n != 7, s + "-01").where(n != 4, s + "-01-01"))
+    lo = pd.to_datetime(lo.where(n.isin([4, 7, 10]), None), format="%Y-%m-%d", errors="coerce")
+    hi = lo.copy()
+    hi = hi.mask(n == 7, lo + pd.offsets.MonthEnd(0))
+    hi = hi.mask(n == 4, lo + pd.offsets.YearEnd(0))
+    return lo, hi
+
+
+def derive_epoch(dtc: pd.Series, usubjid: pd.Series, se: pd.DataFrame) -> pd.Series:
+    """EPOCH from the subject's elements (SE): the latest element that started on or before the date.
+
+    Dates are compared as calendar days (SE is contiguous by day: TREATMENT starts on the first-dose
+    day, FOLLOW-UP the day after end of treatment). Before the first element -> blank. A partial
+    date gets an epoch only when its whole span (first to last possible day) lies in one element.
+    """
+    out = pd.Series("", index=dtc.index, dtype=object)
+    if se is None or se.empty or dtc.empty:
+        return out
+    lo, hi = impute_bounds(dtc)
+    start, _ = impute_bounds(se["SESTDTC"])
+    elements = pd.DataFrame({"USUBJID": se["USUBJID"].astype(str).values, "EPOCH": se["EPOCH"].values,
+                             "ORD": pd.to_numeric(se["TAETORD"]).values, "START": start.values})
+    elements = elements[elements["START"].notna()]
+    obs = pd.DataFrame({"USUBJID": usubjid.astype(str).values, "LO": lo.values, "HI": hi.values,
+                        "_I": np.arange(len(dtc))})
+    m = obs.merge(elements, on="USUBJID", how="inner").sort_values(["_I", "ORD"], kind="mergesort")
+
+    def latest(day: str) -> pd.Series:
+        hit = m.loc[m["START"] <= m[day]]
+        return hit.groupby("_I")["EPOCH"].last()
+
+    at_lo, at_hi = latest("LO"), latest("HI")
+    both = pd.concat([at_lo.rename("A"), at_hi.rename("B")], axis=1, join="inner")
+    both = both[both["A"] == both["B"]]
+    vals = out.to_numpy(copy=True)
+    vals[both.index.to_numpy(dtype=int)] = both["A"].to_numpy()
+    return pd.Series(vals, index=dtc.index, dtype=object)
+
+
+def visit_from_folder(folder: pd.Series, raw: pd.DataFrame | None = None, field_: str = "FOLDER",
+                      file=None) -> tuple[pd.Series, pd.Series]:
+    """VISITNUM / VISIT from the EDC folder OID (contract): SCRN=1 'SCREENING'; CnDd = n*100+d
+    'CYCLE n DAY d'; EOT=9000 'END OF TREATMENT'; FUk = 9000+k 'FOLLOW-UP k'; LOG (log forms) -> none.
+    Any other folder raises InputError naming the row."""
+    f = folder.astype(str).str.strip().str.upper()
+    num = pd.Series(np.nan, index=f.index, dtype="float64")
+    txt = pd.Series("", index=f.index, dtype=object)
+    num = num.mask(f == "SCRN", 1.0)
+    txt = txt.mask(f == "SCRN", "SCREENING")
+    cyc = f.str.extract(r"^C(\d+)D(\d+)$").astype("float64")
+    is_c = cyc[0].notna()
+    num = num.mask(is_c, cyc[0] * 100 + cyc[1])
+    txt = txt.mask(is_c, "CYCLE " + cyc[0].fillna(0).astype(int).astype(str) + " DAY "
+                   + cyc[1].fillna(0).astype(int).astype(str))
+    num = num.mask(f == "EOT", 9000.0)
+    txt = txt.mask(f == "EOT", "END OF TREATMENT")
+    fu = f.str.extract(r"^FU(\d+)$")[0].astype("float64")
+    num = num.mask(fu.notna(), 9000 + fu)
+    txt = txt.mask(fu.notna(), "FOLLOW-UP " + fu.fillna(0).astype(int).astype(str))
+    unknown = num.isna() & ~f.isin(["", "LOG"]) & ~f.str.startswith("LOG")
+    if raw is not None:
+        _raise_first(raw, unknown, field_, folder, "unknown visit folder", file)
+    return num, txt
+
+
+def derive_lobxfl(df: pd.DataFrame, dtc: str, by: Sequence[str], ref: pd.Series, result: str,
+                  when: pd.Series | None = None) -> pd.Series:
+    """--LOBXFL = 'Y' on the last record with a non-missing result on or before the reference
+    date (RFXSTDTC, compared as calendar days), per subject and by-group."""
+    flag = pd.Series("", index=df.index, dtype=object)
+    if df.empty:
+        return flag
+    d = _date_part(df[dtc])
+    r = _date_part(ref)
+    res = df[result]
+    has = res.notna() & (res.astype(str).str.strip() != "") if res.dtype == object else res.notna()
+    ok = has & d.notna() & r.notna() & (d <= r)
+    if when is not None:
+        ok &= when
+    cand = df.loc[ok, ["USUBJID", *by]].assign(_D=d[ok], _S=df.loc[ok, dtc])
+    cand["_ORDER"] = np.arange(len(cand))
+    last = cand.sort_values(["USUBJID", *by, "_D", "_S", "_ORDER"], kind="mergesort") \
+        .groupby(["USUBJID", *by], sort=False).tail(1)
+    flag.loc[last.index] = "Y"
+    return flag
+
+
+def derive_age(birth: pd.Series, ref: pd.Series) -> pd.Series:
+    """Completed years from birth (unknown day -> 1st, unknown month -> January) to ref date."""
+    b, _ = impute_bounds(birth)
+    r = _date_part(ref)
+    years = r.dt.year - b.dt.year
+    before = (r.dt.month < b.dt.month) | ((r.dt.month == b.dt.month) & (r.dt.day < b.dt.day))
+    return (years - before.astype(int)).astype("float64").where(b.notna() & r.notna())
+
+
+def subject_extreme(values: pd.DataFrame, how: str) -> pd.DataFrame:
+    """Per SUBJECT the first ('min') or last ('max') non-blank ISO value of column VALUE.
+
+    ISO 8601 strings of the same precision sort as text; a longer value of the same day sorts later.
+    """
+    v = values.loc[values["VALUE"].astype(str) != "", ["SUBJECT", "VALUE"]]
+    v = v.sort_values(["SUBJECT", "VALUE"], kind="mergesort")
+    pick = v.groupby("SUBJECT", sort=False).head(1) if how == "min" else v.groupby("SUBJECT", sort=False).tail(1)
+    return pick.set_index("SUBJECT")["VALUE"]
+
+
+def format_number(num: pd.Series, decimals: int = 6) -> pd.Series:
+    """Char form of a numeric result: shortest text of the rounded value ('3.5', '35', '0.125')."""
+    r = num.round(decimals)
+    txt = r.astype(str).str.replace(r"\.0$", "", regex=True)
+    return txt.where(r.notna(), "").astype(object)
+
+
+def convert_units(value: pd.Series, unit: pd.Series, target: pd.Series, test: pd.Series,
+                  conversions: Sequence[Mapping[str, Any]]) -> tuple[pd.Series, pd.Series]:
+    """Standard numeric result: value * factor for (unit -> target), test-specific factors first.
+
+    conversions: [{from: g/L, to: g/dL, factor: 0.1}, {test: CREAT, from: umol/L, to: mg/dL,
+    factor: 0.011312, decimals: 2}, ...]; same unit -> factor 1. Results are rounded half away from
+    zero to the conversion's `decimals` (default 6, which only removes binary noise: 35 x 0.1 = 3.5).
+    Returns (converted, ok) where ok is False for a present value whose unit pair has no conversion.
+    """
+    table = pd.DataFrame([{"TEST": c.get("test", ""), "FROM": str(c["from"]), "TO": str(c["to"]),
+                           "FACTOR": float(c["factor"]), "DEC": float(c.get("decimals", np.nan))}
+                          for c in conversions], columns=["TEST", "FROM", "TO", "FACTOR", "DEC"])
+    key = pd.DataFrame({"TEST": test.astype(str).values, "FROM": unit.astype(str).values,
+                        "TO": target.astype(str).values, "_I": np.arange(len(value))})
+    specific = key.merge(table[table["TEST"] != ""], on=["TEST", "FROM", "TO"], how="left")
+    generic = key.merge(table[table["TEST"] == ""].drop(columns="TEST"), on=["FROM", "TO"], how="left")
+    specific = specific.sort_values("_I").drop_duplicates("_I")
+    generic = generic.sort_values("_I").drop_duplicates("_I")
+    factor = specific["FACTOR"].to_numpy()
+    use_specific = ~np.isnan(factor)
+    factor = np.where(use_specific, factor, generic["FACTOR"].to_numpy())
+    dec = np.where(use_specific, specific["DEC"].to_numpy(), generic["DEC"].to_numpy())
+    same = (key["FROM"] == key["TO"]).to_numpy()
+    factor = np.where(same, 1.0, factor)
+    dec = np.where(same | np.isnan(dec), 6, dec)  # a conversion's 'decimals' rounds its results
+    factor = pd.Series(factor, index=value.index)
+    out = (value * factor).astype("float64")
+    scale = pd.Series(10.0 ** dec, index=value.index)
+    out = np.sign(out) * np.floor(out.abs() * scale + 0.5) / scale  # half away from zero
+    ok = ~(value.notna() & factor.isna())
+    return out.astype("float64"), ok
+
+
+def make_suppqual(parent: pd.DataFrame, rdomain: str, idvar: str, quals: Sequence[Mapping[str, Any]],
+                  studyid: str) -> pd.DataFrame:
+    """SUPP-- records for non-blank qualifier columns of parent (one record per QNAM per parent record).
+
+    quals: [{qnam, qlabel, qorig, qeval}] naming columns of parent holding the values.
+    Keeps the parent's lineage columns.
+    """
+    cols = ["STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QVAL", "QORIG", "QEVAL"]
+    frames = []
+    for q in quals:
+        val = parent[q["qnam"]].astype(object).where(parent[q["qnam"]].notna(), "").astype(str)
+        keep = val.str.strip() != ""
+        sub = parent.loc[keep]
+        idval = sub[idvar].astype("Int64").astype(str) if idvar else pd.Series("", index=sub.index)
+        frames.append(pd.DataFrame({
+            "STUDYID": studyid, "RDOMAIN": rdomain, "USUBJID": sub["USUBJID"],
+            "IDVAR": idvar or "", "IDVARVAL": idval, "QNAM": q["qnam"], "QLABEL": q["qlabel"],
+            "QVAL": val[keep], "QORIG": q.get("qorig", "CRF"), "QEVAL": q.get("qeval", ""),
+            FORM: sub[FORM] if FORM in sub else "", ROW: sub[ROW] if ROW in sub else np.nan}))
+    if not frames:
+        return pd.DataFrame(columns=[*cols, FORM, ROW])
+    out = pd.concat(frames, ignore_index=True)
+    order = {q["qnam"]: i for i, q in enumerate(quals)}
+    out["_QORD"] = out["QNAM"].map(order)
+    out["_ID"] = pd.to_numeric(out["IDVARVAL"], errors="coerce")
+    out = out.sort_values(["USUBJID", "_ID", "_QORD"], kind="mergesort").drop(columns=["_QORD", "_ID"])
+    return out.reset_index(drop=True)
