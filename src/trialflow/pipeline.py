@@ -81,10 +81,8 @@ class State:
 
     def record(self, step: Step) -> None:
         self.data[step.name] = _digest(step)
-        self.path.parent.mkdir(exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True))
-        os.replace(tmp, self.path)
+        from .io import write_text
+        write_text(self.path, json.dumps(self.data, indent=1, sort_keys=True))
 
 
 def plan(steps: dict[str, Step], wanted: Iterable[str]) -> list[Step]:

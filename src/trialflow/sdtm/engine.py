@@ -143,8 +143,11 @@ class Context:
         if name not in self.forms:
             if self._required is None:
                 self._required = required_columns(self.specs)
+            known = set(self._required.get(name, ()))
+            for s in self.specs.sdtm.values():
+                known |= set((s.options.get("unmapped_columns") or {}).get(name, []))
             self.forms[name] = read_form(Path(self.raw_dir) / f"{name}.csv",
-                                         sorted(self._required.get(name, ())), self.studyid)
+                                         sorted(self._required.get(name, ())), self.studyid, known=known)
         return self.forms[name]
 
 
@@ -220,6 +223,8 @@ class Op:
     # record phase: raw frame -> values
     def on_raw(self, raw: pd.DataFrame, file: Path) -> pd.Series:
         n = self.name
+        if "range" in self.op:
+            mp.check_range(raw, self.field(), self.op["range"].get("min"), self.op["range"].get("max"), file)
         if n == "assign_no_ct":
             return mp.assign_no_ct(raw, self.field(), upper=bool(self.op.get("upper", False)),
                                    prefix=str(self.op.get("prefix", "")), file=file)
@@ -232,7 +237,7 @@ class Op:
         if n == "assign_datetime":
             refs = raw_refs(self.op)
             return mp.assign_datetime(raw, refs[0][1], refs[1][1] if len(refs) > 1 else None,
-                                      issues=self.issues, file=file)
+                                      issues=self.issues, file=file, complete=bool(self.op.get("complete")))
         if n == "hardcode_no_ct":
             return mp.hardcode_no_ct(raw, self.arg("value"))
         if n == "hardcode_ct":
@@ -258,7 +263,8 @@ class Op:
             src = form.data
             if self.op.get("where"):
                 src = src.loc[mp.condition_add(src, self.op["where"])]
-            iso = mp.assign_datetime(src, refs[0][1], refs[1][1] if len(refs) > 1 else None, file=form.path)
+            iso = mp.assign_datetime(src, refs[0][1], refs[1][1] if len(refs) > 1 else None, file=form.path,
+                                     complete=bool(self.op.get("complete")))
             parts.append(pd.DataFrame({"SUBJECT": src["SUBJECT"].str.strip(), "VALUE": iso}))
         allv = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["SUBJECT", "VALUE"])
         how = self.arg("how", "min")
@@ -504,6 +510,7 @@ def build_domain(name: str, ctx: Context, spec: DatasetSpec | None = None) -> Do
     if "USUBJID" in df.columns and len(df):
         order = ["USUBJID", seqvar] if seqvar else [k for k in spec.keys if k in df.columns]
         df = df.sort_values([*order, FORM, ROW], kind="mergesort").reset_index(drop=True)
+    _checks(spec, df, ctx, issues)
     _check_keys(spec, df)
     supp = None
     quals = supp_items(spec)
@@ -514,6 +521,23 @@ def build_domain(name: str, ctx: Context, spec: DatasetSpec | None = None) -> Do
     data = df[[*spec.names, FORM, ROW]].copy()
     exc = pd.concat(excluded, ignore_index=True) if excluded else pd.DataFrame(columns=[FORM, ROW, "SUBJECT", "REASON"])
     return DomainResult(name=spec.name, data=data, supp=supp, excluded=exc, issues=issues.frame(), forms=used_forms)
+
+
+def _checks(spec, df, ctx, issues):
+    """Cross-field consistency checks declared in options.checks: issues, values kept as collected."""
+    if df.empty:
+        return
+    lin = df.rename(columns={"_SUBJECT": "SUBJECT"})
+    for chk in spec.options.get("checks", []):
+        if chk["rule"] == "end_before_start":
+            s, e = mp._date_part(df[chk["start"]]), mp._date_part(df[chk["end"]])
+            issues.add(lin, (e < s).fillna(False), chk["field"], df[chk["end"]],
+                       f"{chk['end']} before {chk['start']}: kept as collected")
+        elif chk["rule"] == "not_after_death" and ctx.dm is not None:
+            death = mp._date_part(df["USUBJID"].map(ctx.dm.set_index("USUBJID")["DTHDTC"]).fillna(""))
+            d = mp._date_part(df[chk["dtc"]])
+            issues.add(lin, (d > death).fillna(False), chk["field"], df[chk["dtc"]],
+                       f"{chk['dtc']} after the death date (DM.DTHDTC): kept as collected")
 
 
 def _check_keys(spec: DatasetSpec, df: pd.DataFrame) -> None:

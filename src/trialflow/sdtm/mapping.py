@@ -188,6 +188,17 @@ def assign_ct(raw: pd.DataFrame, field_: str, codelist: Codelist, *, recode: Map
     return out.fillna("").astype(object)
 
 
+def check_range(raw, field_, lo=None, hi=None, file=None):
+    text = _text(raw, field_, file)
+    num = pd.to_numeric(text.where(text != "", None), errors="coerce")
+    bad = pd.Series(False, index=raw.index)
+    if lo is not None:
+        bad |= num < float(lo)
+    if hi is not None:
+        bad |= num > float(hi)
+    _raise_first(raw, bad.fillna(False), field_, text, f"value outside the possible range [{lo}, {hi}]", file)
+
+
 def assign_num(raw: pd.DataFrame, field_: str, *, issues: Issues | None = None, file=None,
                strict: bool = True) -> pd.Series:
     """Collected numeric text -> float (blank -> NaN); non-numeric text -> InputError
@@ -204,7 +215,7 @@ def assign_num(raw: pd.DataFrame, field_: str, *, issues: Issues | None = None, 
 
 
 def assign_datetime(raw: pd.DataFrame, date_field: str, time_field: str | None = None, *,
-                    issues: Issues | None = None, file=None) -> pd.Series:
+                    issues: Issues | None = None, file=None, complete: bool = False) -> pd.Series:
     """'DD MON YYYY' (unknown day UN, unknown month UNK) and optional 'HH:MM' -> ISO 8601.
 
     Partial dates stay partial: 'UN MAR 2018' -> '2018-03', 'UN UNK 1946' -> '1946'; a time is
@@ -226,6 +237,8 @@ def assign_datetime(raw: pd.DataFrame, date_field: str, time_field: str | None =
     dd = d.str.zfill(2)
     iso = pd.Series("", index=raw.index, dtype=object)
     full = present & ~d_unk & ~m_unk & ~y_unk
+    if complete:
+        _raise_first(raw, present & ~full, date_field, text, "partial date where the CRF requires a complete date", file)
     iso = iso.mask(full, y + "-" + mm + "-" + dd)
     iso = iso.mask(present & d_unk & ~m_unk & ~y_unk, y + "-" + mm)
     iso = iso.mask(present & m_unk & ~y_unk, y)

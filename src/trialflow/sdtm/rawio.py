@@ -51,7 +51,8 @@ def _bad_bytes(path: Path, data: bytes, exc: UnicodeDecodeError) -> InputError:
                       field=fld, value=cell.decode("utf-8", "backslashreplace").strip())
 
 
-def read_form(path: str | Path, required: tuple[str, ...] | list[str] = (), studyid: str | None = None) -> RawForm:
+def read_form(path: str | Path, required: tuple[str, ...] | list[str] = (), studyid: str | None = None,
+              known=None) -> RawForm:
     """Read raw/<form>.csv; see the module docstring for what is refused and what is recorded."""
     path = Path(path)
     name = path.stem.lower()
@@ -96,6 +97,11 @@ def read_form(path: str | Path, required: tuple[str, ...] | list[str] = (), stud
     if missing:
         raise InputError("required column missing" + (f" (also missing: {', '.join(missing[1:])})"
                                                        if len(missing) > 1 else ""), file=path, field=missing[0])
+    if known is not None:
+        for c in header:
+            if c not in known and c not in STANDARD_COLUMNS:
+                issues.append({"FORM": name, "ROW": np.nan, "SUBJECT": "", "FIELD": c, "VALUE": "",
+                               "RULE": "column not read by any spec: ignored"})
     n = len(df)
     df[FORM] = name
     df[ROW] = np.arange(1, n + 1)
