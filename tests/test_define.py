@@ -3,7 +3,6 @@
 import xml.etree.ElementTree as ET
 import zipfile
 
-import pytest
 from openpyxl import Workbook, load_workbook
 
 from trialflow.cli import main

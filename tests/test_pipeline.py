@@ -1,7 +1,5 @@
 """Step registry: dependency order and content-hash staleness."""
 
-from pathlib import Path
-
 import pytest
 
 from trialflow import pipeline

@@ -101,9 +101,13 @@ def specs() -> None:
 @pass_ctx
 def specs_check(ctx: Context) -> None:
     """Load every spec and report problems (file and key)."""
+    from .sdtm.engine import check_maps
+    from .tlf.shell import load_shells
+
     s = ctx.study.specs
-    click.echo(f"specs ok: {len(s.sdtm)} SDTM, {len(s.adam)} ADaM datasets, {len(s.codelists)} codelists, "
-               f"{len(s.tlf)} TLF shells")
+    ops, shells = check_maps(s), load_shells(s)
+    click.echo(f"specs ok: {len(s.sdtm)} SDTM ({ops} mapping operations), {len(s.adam)} ADaM datasets, "
+               f"{len(s.codelists)} codelists, {len(shells)} TLF shells")
 
 
 @specs.command("export")

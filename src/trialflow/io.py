@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -12,6 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 FIXED_ZIP_TIME = (2019, 10, 31, 0, 0, 0)
+# openpyxl stamps the save time into docProps/core.xml whatever the workbook properties say
+_CORE_TIMES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 
 
 def atomic_write(path: str | Path, data: bytes) -> Path:
@@ -48,11 +51,15 @@ def workbook_bytes(wb, when: dt.datetime = dt.datetime(*FIXED_ZIP_TIME)) -> byte
     wb.save(buf)
     out = io.BytesIO()
     with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        stamp = ("%04d-%02d-%02dT%02d:%02d:%02dZ" % FIXED_ZIP_TIME).encode()
         for info in sorted(src.infolist(), key=lambda i: i.filename):
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            dst.writestr(fixed, src.read(info.filename))
+            fixed.external_attr = 0o644 << 16
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = _CORE_TIMES.sub(lambda m: m.group(1) + stamp + m.group(2), body)
+            dst.writestr(fixed, body)
     return out.getvalue()
 
 

@@ -1,17 +1,17 @@
 """The step registry: each step declares what it reads and writes.
 
 Staleness: a step is stale when one of its outputs is missing, or when the content hash of its
-inputs (files it reads, its spec files and the trialflow version) differs from the hash recorded
+inputs (files it reads, its spec files, and trialflow's own code) differs from the hash recorded
 when it last ran (`.trialflow/state.json` in the study folder, not committed). `trialflow adam adrs`
 therefore rebuilds ADRS and whatever stale step it depends on, and nothing more.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import json
-import os
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -63,8 +63,19 @@ def all_steps(study: Study, upto: str) -> dict[str, Step]:
     return steps
 
 
-def _digest(step: Step) -> str:
+@functools.cache
+def _code_digest() -> bytes:
+    """Hash of trialflow's own code and templates: a code change makes every step stale."""
     h = hashlib.sha256(__version__.encode())
+    root = Path(__file__).parent
+    for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".j2", ".yaml")):
+        h.update(str(path.relative_to(root)).encode())
+        h.update(path.read_bytes())
+    return h.digest()
+
+
+def _digest(step: Step) -> str:
+    h = hashlib.sha256(_code_digest())
     for path in sorted({Path(p) for p in step.inputs}):
         h.update(str(path.name).encode())
         h.update(path.read_bytes() if path.exists() else b"<missing>")

@@ -144,14 +144,6 @@ def test_derive_param_tte_floors_at_start_and_appends():
     assert out.loc[1, "ADT"] == pd.Timestamp("2018-01-01") and out.loc[1, "AVAL"] == 1
 
 
-def test_events_still_importable_from_derive():
-    import trialflow.adam.derive as derive
-    import trialflow.adam.events as events
-
-    for name in events.__all__:
-        assert getattr(derive, name) is getattr(events, name)
-
-
 def test_derive_var_extreme_dt_last_known_alive():
     adsl = pd.DataFrame({"STUDYID": ["S"] * 3, "USUBJID": ["A", "B", "C"],
                          "TRTEDT": D("2018-03-01", "2018-02-01", NaT)})

@@ -9,8 +9,7 @@ reset).  Data problems raise InputError, wrong arguments or variables raise Spec
 Char missing is "" and numerics are float64 (NaN missing); dates are ``datetime64[us]``.
 
 Event-based derivations (Event, EventJoined, derive_extreme_event, EventSource, CensorSource,
-derive_param_tte, DateSource, derive_var_extreme_dt) live in :mod:`trialflow.adam.events` and
-are importable from here too.
+derive_param_tte, DateSource, derive_var_extreme_dt) live in :mod:`trialflow.adam.events`.
 """
 
 from __future__ import annotations
@@ -30,9 +29,6 @@ __all__ = [
     "derive_var_chg", "derive_var_pchg", "derive_var_merged_exist_flag",
     "derive_var_merged_summary", "derive_var_relative_flag", "combine_supp",
     "derive_var_contiguous_group", "derive_var_trtemfl", "derive_vars_duration", "derive_vars_cat",
-    # from events.py
-    "Event", "EventJoined", "derive_extreme_event", "EventSource", "CensorSource",
-    "derive_param_tte", "DateSource", "derive_var_extreme_dt",
 ]
 
 DATE_DTYPE = "datetime64[us]"
@@ -556,7 +552,6 @@ def combine_supp(df, supp, domain_keys=("STUDYID", "USUBJID")):
         wide = part.pivot(index=idk, columns="QNAM", values="QVAL").reset_index()
         left = out[keys].copy()
         if idvar != "":
-            col = df[idvar]
             left["_ID"] = _id_text(df[idvar]).to_numpy()
         got = left.merge(wide, on=idk, how="left")
         got.index = out.index
@@ -686,14 +681,3 @@ def derive_vars_cat(df, definition):
             out[var] = out[var].where(~hit, value)
         done |= hit
     return out
-
-
-# --------------------------------------------------------------------------- events (moved)
-def __getattr__(name: str):
-    """Event, time-to-event and extreme-date derivations live in :mod:`trialflow.adam.events`;
-    they stay importable from here (lazily, as events.py builds on this module's helpers)."""
-    from . import events
-
-    if name in events.__all__:
-        return getattr(events, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,11 +23,11 @@ Dictionaries
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
+
+from ..io import write_csv
 
 STUDY = "TCD14079"
 DATA_CUTOFF = dt.date(2019, 10, 31)
@@ -281,15 +281,4 @@ def finalize(form: str, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv_atomic(df: pd.DataFrame, path: Path) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = df.to_csv(index=False, lineterminator="\n")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_csv(path, df)

@@ -283,7 +283,6 @@ def render_scale(n: int, seed: int) -> dict[str, pd.DataFrame]:
     alb = np.clip(rng.normal(3.6, 0.45, n), 2.2, 5.0)
 
     def markers(i: np.ndarray, fold, day: np.ndarray, fac: np.ndarray) -> None:
-        m = len(i)
         kap = np.where(lc[i] == "Kappa", inv0[i] * fac, unv0[i])
         lam = np.where(lc[i] == "Kappa", unv0[i], inv0[i] * fac)
         vals = [(tests[0], _fmt(sm0[i] * fac, 2), "g/dL"), (tests[1], _fmt(um0[i], 0), "mg/24h"),
