@@ -67,3 +67,11 @@ def test_output_path_cannot_leave_study(tmp_path):
     assert study.inside(tmp_path / "sdtm" / "x.xpt") == (tmp_path / "sdtm" / "x.xpt").resolve()
     with pytest.raises(InputError, match="leaves the study folder"):
         study.inside(tmp_path / ".." / "elsewhere.xpt")
+
+
+def test_corrupt_state_file_reruns_everything(fake_layers, capsys):
+    study, log = fake_layers
+    execute(study, "sdtm")
+    (study.root / ".trialflow" / "state.json").write_text("{not json")
+    assert execute(study, "sdtm") == ["sdtm:A", "sdtm:C"]
+    assert "unreadable" in capsys.readouterr().err

@@ -41,18 +41,8 @@ class Step:
         return f"{self.layer}:{self.target}"
 
 
-class NotBuiltYet(InputError):
-    """A layer whose implementation has not landed yet."""
-
-
 def layer_steps(study: Study, layer: str) -> list[Step]:
-    try:
-        module = importlib.import_module(f"trialflow.{layer}.steps")
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith(f"trialflow.{layer}"):
-            raise NotBuiltYet(f"'trialflow {layer}' is not implemented yet") from None
-        raise
-    return module.steps(study)
+    return importlib.import_module(f"trialflow.{layer}.steps").steps(study)
 
 
 def all_steps(study: Study, upto: str) -> dict[str, Step]:
@@ -74,24 +64,30 @@ def _code_digest() -> bytes:
     return h.digest()
 
 
-def _digest(step: Step) -> str:
+def _digest(study: Study, step: Step) -> str:
     h = hashlib.sha256(_code_digest())
     for path in sorted({Path(p) for p in step.inputs}):
-        h.update(str(path.name).encode())
+        h.update(str(path.relative_to(study.root) if path.is_relative_to(study.root) else path).encode())
         h.update(path.read_bytes() if path.exists() else b"<missing>")
     return h.hexdigest()
 
 
 class State:
     def __init__(self, study: Study):
+        self.study = study
         self.path = study.root / ".trialflow" / "state.json"
-        self.data = json.loads(self.path.read_text()) if self.path.exists() else {}
+        self.data = {}
+        if self.path.exists():
+            try:
+                self.data = json.loads(self.path.read_text())
+            except (ValueError, UnicodeDecodeError):
+                click.echo(f"warning: unreadable {self.path}; every step counts as stale", err=True)
 
     def fresh(self, step: Step) -> bool:
-        return all(p.exists() for p in step.outputs) and self.data.get(step.name) == _digest(step)
+        return all(p.exists() for p in step.outputs) and self.data.get(step.name) == _digest(self.study, step)
 
     def record(self, step: Step) -> None:
-        self.data[step.name] = _digest(step)
+        self.data[step.name] = _digest(self.study, step)
         from .io import write_text
         write_text(self.path, json.dumps(self.data, indent=1, sort_keys=True))
 

@@ -12,7 +12,6 @@ from trialflow.cli import main
 from trialflow.study import Study
 
 RAW = ROOT / "raw"
-pytestmark = pytest.mark.skipif(not (RAW / "dm.csv").exists(), reason="raw/ not generated yet")
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +67,6 @@ def committed() -> list[Path]:
     return sorted((ROOT / "sdtm").glob("*.xpt"))
 
 
-@pytest.mark.skipif(not committed(), reason="no committed sdtm/ yet")
 def test_committed_sdtm_is_not_stale(fresh):
     stale = []
     for p in committed():

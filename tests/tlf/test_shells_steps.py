@@ -22,6 +22,8 @@ def study(tmp_path) -> Study:
     (tmp_path / "specs").mkdir()
     shutil.copy(ROOT / "specs" / "study.yaml", tmp_path / "specs" / "study.yaml")
     shutil.copytree(ROOT / "specs" / "tlf", tmp_path / "specs" / "tlf")
+    shutil.copytree(ROOT / "specs" / "adam", tmp_path / "specs" / "adam")
+    shutil.copy(ROOT / "specs" / "codelists.yaml", tmp_path / "specs" / "codelists.yaml")
     return Study(tmp_path)
 
 
@@ -69,3 +71,18 @@ def test_bad_shells_name_file_and_key(tmp_path, patch, field):
     with pytest.raises(SpecError) as err:
         parse_shell(raw, path)
     assert str(path) in str(err.value) and field in str(err.value)
+
+
+def test_shell_reading_sdtm_is_refused(tmp_path):
+    """TLFs read ADaM only: a shell naming an SDTM domain is a spec error, not a quiet read."""
+    import shutil
+
+    from trialflow.cli import main
+    from tests.conftest import ROOT
+
+    shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    shell = tmp_path / "specs" / "tlf" / "l1.yaml"
+    text = shell.read_text()
+    assert "dataset: ADSL" in text
+    shell.write_text(text.replace("dataset: ADSL", "dataset: DM", 1))
+    assert main(["--study-dir", str(tmp_path), "tlf", "l1"]) == 2

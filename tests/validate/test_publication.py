@@ -49,5 +49,9 @@ def test_verdicts():
     assert judge("58.3%", [58.333], pct=(0, 12)).status == REPRODUCED
     v = judge("26.4%", [25.0], pct=(0, 20))
     assert v.status == IRREPRODUCIBLE and "the data give 25.0%" in v.message
+    # the impossible printed value does not excuse data that are wrong anyway
+    assert judge("26.4%", [80.0], pct=(0, 20)).status == DIFFERS
+    assert judge("26.4%", [30.0], pct=(0, 20)).status == IRREPRODUCIBLE  # 6/20, the other nearest value
+    assert judge("26.4%", [25.0], pct=(0, 20), denominator=19).status == DIFFERS
     d = judge("28.6%", [35.714], pct=(0, 14))
     assert d.status == DIFFERS and d.produced == "35.7%"

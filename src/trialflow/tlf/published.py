@@ -34,7 +34,9 @@ def compare_published(shell: Shell, ard: Ard) -> list[dict]:
                     raise SpecError("pct_denominator needs 'pct' among the compared statistics",
                                     file=shell.path, field=f"{row.key}.published", value=names)
                 pct = (names.index("pct"), p.pct_denominator)
-            v = judge(p.value, [None if x is None else float(x) for x in values], pct=pct)
+            n_data = ard.value(row.key, group, "N")
+            v = judge(p.value, [None if x is None else float(x) for x in values], pct=pct,
+                      denominator=None if n_data is None else int(n_data))
             out.append({
                 "output": shell.id, "row": row.key, "label": row.label, "column": p.column, "target": p.target,
                 "published": p.value, "printed": p.printed, "compare": names, "produced": v.produced,

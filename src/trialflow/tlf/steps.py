@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from functools import partial
 
+from ..errors import SpecError
 from ..pipeline import Step
 from ..study import Study
 from .build import build_index, build_output, index_files, output_files
 from .shell import load_shells
 
 
-def _xpt(study: Study, name: str):
-    try:
-        return study.xpt_path(name)
-    except KeyError:  # spec not loaded yet: the conventional place
-        return study.adam / f"{name.lower()}.xpt"
+def _adam_xpt(study: Study, shell, name: str):
+    """The XPT of an ADaM dataset a shell reads; TLFs read ADaM only."""
+    if name.upper() not in study.specs.adam:
+        raise SpecError("TLFs read ADaM only: not an ADaM dataset of specs/adam/", file=shell.path,
+                        field="dataset", value=name)
+    return study.xpt_path(name)
 
 
 def steps(study: Study) -> list[Step]:
@@ -28,7 +30,7 @@ def steps(study: Study) -> list[Step]:
         datasets = shell.datasets()
         out.append(Step(
             layer="tlf", target=sid, run=partial(build_output, study, sid),
-            inputs=[*(_xpt(study, d) for d in datasets), shell.path],
+            inputs=[*(_adam_xpt(study, shell, d) for d in datasets), shell.path],
             outputs=list(output_files(study, shell).values()),
             deps=[f"adam:{d}" for d in datasets],
         ))

@@ -64,11 +64,15 @@ class Verdict:
     message: str
 
 
-def judge(printed: str, values: list[float | None], pct: tuple[int, int] | None = None) -> Verdict:
+def judge(printed: str, values: list[float | None], pct: tuple[int, int] | None = None,
+          denominator: int | None = None) -> Verdict:
     """Judge one published cell against produced values.
 
-    ``pct`` = (index of the percentage among the printed numbers, its denominator) enables the
-    consistency check: a printed percentage no k/denom can give is ``irreproducible``.
+    ``pct`` = (index of the percentage among the printed numbers, the publication's denominator)
+    enables the consistency check. A printed percentage that no k/denominator can give is
+    ``irreproducible`` only when the data agree with everything the publication does fix: the
+    produced group size (``denominator``, when given) equals the publication's, and the produced
+    percentage is one of the two achievable values nearest the printed one. Otherwise ``differs``.
     """
     produced = at_printed_precision(printed, values)
     if matches(printed, values):
@@ -76,10 +80,18 @@ def judge(printed: str, values: list[float | None], pct: tuple[int, int] | None 
     if pct is not None:
         index, denom = pct
         nums = printed_numbers(printed)
-        if index < len(nums):
+        if index < len(nums) and not grim_counts(f"{nums[index][0]:.{nums[index][1]}f}", denom):
             p, digits = nums[index]
-            if not grim_counts(f"{p:.{digits}f}", denom):
+            got = values[index] if index < len(values) else None
+            k_lo = int(p * denom // 100)
+            nearest = {100 * k / denom for k in (k_lo, k_lo + 1) if 0 <= k <= denom}
+            if denominator is not None and denominator != denom:
+                return Verdict(DIFFERS, produced, f"printed {p}% implies a group of {denom}; the data have "
+                                                  f"{denominator} (produced {produced})")
+            if got is not None and any(abs(got - q) < 1e-9 for q in nearest):
                 return Verdict(IRREPRODUCIBLE, produced,
                                f"printed {p}% cannot be k/{denom} for any integer k (rounded half up to "
                                f"{digits} dp); the data give {produced}")
+            return Verdict(DIFFERS, produced, f"published {printed!r} (itself impossible for k/{denom}), "
+                                              f"produced {produced!r}, not a nearest achievable value")
     return Verdict(DIFFERS, produced, f"published {printed!r}, produced {produced!r}")
