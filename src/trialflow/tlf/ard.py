@@ -71,6 +71,13 @@ class Ard:
         self.rows = list(rows)
         self.meta = dict(meta or {})
         self._index = {(r.row, r.column, r.stat): r for r in self.rows}
+        # lookups by (row, column) and by row, built once: a listing or a swimmer plot asks for
+        # every one of its records, so a scan of all records per question would be quadratic
+        self._cells: dict[tuple[str, str], dict[str, Value]] = {}
+        self._labels: dict[str, str] = {}
+        for r in self.rows:
+            self._cells.setdefault((r.row, r.column), {})[r.stat] = r.value
+            self._labels.setdefault(r.row, r.label)
 
     def get(self, row: str, column: str, stat: str) -> ArdRow | None:
         return self._index.get((row, column, stat))
@@ -80,21 +87,17 @@ class Ard:
         return None if rec is None else rec.value
 
     def stats(self, row: str, column: str) -> dict[str, Value]:
-        return {r.stat: r.value for r in self.rows if r.row == row and r.column == column}
+        return dict(self._cells.get((row, column), {}))
 
     def row_keys(self, prefix: str | None = None) -> list[str]:
         """Distinct row keys in ARD order (optionally those under ``prefix|``)."""
-        seen: dict[str, None] = {}
-        for r in self.rows:
-            if prefix is None or r.row.startswith(prefix + "|"):
-                seen.setdefault(r.row, None)
-        return list(seen)
+        if prefix is None:
+            return list(self._labels)
+        start = prefix + "|"
+        return [k for k in self._labels if k.startswith(start)]
 
     def label(self, row: str) -> str:
-        for r in self.rows:
-            if r.row == row:
-                return r.label
-        return ""
+        return self._labels.get(row, "")
 
     def to_json(self) -> bytes:
         """Deterministic JSON: sorted keys, one ARD record per line (diff-friendly), UTF-8."""

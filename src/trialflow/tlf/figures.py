@@ -14,6 +14,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.patches import PathPatch  # noqa: E402
+from matplotlib.path import Path  # noqa: E402
 
 from ..errors import SpecError  # noqa: E402
 from .ard import Ard  # noqa: E402
@@ -31,6 +34,7 @@ RC = {
 PNG_META = {"Software": None}
 SVG_META = {"Date": None, "Creator": None, "Format": None, "Type": None}
 DPI = 150
+LABEL_PT = 6.0  # swimmer: least bar pitch (points) at which each bar gets a tick label and an end text
 PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
 
 
@@ -64,6 +68,9 @@ def swimmer(ax, shell: Shell, ard: Ard, group: str) -> None:
     for i, level in enumerate(order):
         colors.setdefault(level, PALETTE[i % len(PALETTE)])
     recs = sorted(recs, key=lambda r: (-(r.get(length) or 0.0), r["_label"]))
+    if len(recs) * LABEL_PT > float(plot.get("height", 5.5)) * 72 * 0.85:
+        _swimmer_dense(ax, plot, recs, length, color, order, colors)
+        return
     ys = list(range(len(recs)))[::-1]
     xmax = max([r.get(length) or 0.0 for r in recs] + [1.0])
     ax.barh(ys, [r.get(length) or 0.0 for r in recs], height=0.7, edgecolor="none",
@@ -86,6 +93,43 @@ def swimmer(ax, shell: Shell, ard: Ard, group: str) -> None:
     handles = [plt.Rectangle((0, 0), 1, 1, color=colors[lv]) for lv in order if any(str(r.get(color)) == lv for r in recs)]
     labels = [lv for lv in order if any(str(r.get(color)) == lv for r in recs)]
     ax.legend(handles, labels, title=plot.get("legend", color), loc="lower right", frameon=False, fontsize=7)
+
+
+def _swimmer_dense(ax, plot: dict, recs: list[dict], length: str, color: str, order: list, colors: dict) -> None:
+    """A swimmer plot with more bars than can carry a readable label: the bars of one colour as one
+    compound path (a handful of artists however many patients), no per-bar tick labels or end
+    texts, and a note saying so (the per-patient values stay in the ARD)."""
+    n = len(recs)
+    x = np.array([r.get(length) or 0.0 for r in recs], dtype=float)
+    y = np.arange(n, dtype=float)[::-1]
+    level = np.array([str(r.get(color)) for r in recs], dtype=object)
+    xmax = max(float(x.max()) if n else 0.0, 1.0)
+    # contiguous bars (height 1): at under a pixel per bar, gaps would only wash the colours out
+    box = np.array([[0, -0.5], [1, -0.5], [1, 0.5], [0, 0.5], [0, 0]], dtype=float)
+    codes1 = [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY]
+    present = []
+    for lv in [*order, *sorted(set(level) - set(order))]:
+        sel = level == lv
+        k = int(sel.sum())
+        if not k:
+            continue
+        verts = np.empty((k, 5, 2))
+        verts[:, :, 0] = box[None, :, 0] * x[sel, None]
+        verts[:, :, 1] = box[None, :, 1] + y[sel, None]
+        path = Path(verts.reshape(-1, 2), np.tile(codes1, k))
+        ax.add_patch(PathPatch(path, facecolor=colors.get(lv, "#999999"), edgecolor="none", linewidth=0))
+        if lv in colors:
+            present.append(lv)
+    ax.set_yticks([])
+    ax.set_xlim(0, xmax * 1.35)
+    ax.set_ylim(-0.5, n - 0.5)
+    ax.set_xlabel(plot.get("xlabel", length))
+    ax.set_ylabel(f"{plot.get('ylabel', 'Patient')} (one bar each, n = {n})")
+    ax.set_title(f"{n} bars: too many to label; patient labels and end-of-bar texts omitted (see the ARD)",
+                 loc="right", fontsize=6.5, color="#555555")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colors[lv]) for lv in order if lv in present]
+    ax.legend(handles, [lv for lv in order if lv in present], title=plot.get("legend", color), loc="lower right",
+              frameon=False, fontsize=7)
 
 
 def scatter(ax, shell: Shell, ard: Ard, group: str) -> None:

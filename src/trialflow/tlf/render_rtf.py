@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import polars as pl
-import rtflite as rtf
-
 from .. import __version__
 from .display import Display
 
@@ -41,11 +38,15 @@ def _label(text: str, mark: str | None) -> str:
     return rtf_escape(text) + (f"{{\\super {rtf_escape(mark)}}}" if mark else "")
 
 
-def _page(disp: Display) -> rtf.RTFPage:
+def _page(disp: Display):
+    import rtflite as rtf
+
     return rtf.RTFPage(orientation="landscape" if disp.orientation == "landscape" else "portrait")
 
 
 def _common(disp: Display, source: str) -> dict:
+    import rtflite as rtf
+
     titles = [rtf_escape(t) for t in disp.title] + ([rtf_escape(disp.subtitle)] if disp.subtitle else [])
     return {
         "rtf_page": _page(disp),
@@ -57,6 +58,9 @@ def _common(disp: Display, source: str) -> dict:
 
 def table_rtf(disp: Display, source: str) -> bytes:
     """A table or listing as RTF text (bytes, ASCII)."""
+    import polars as pl  # rtflite and polars load only when an RTF is written (slow imports)
+    import rtflite as rtf
+
     listing = disp.type == "listing"
     headers = list(disp.columns) if listing else [disp.stub, *disp.columns]
     widths = list(disp.widths) if listing else [3.0, *disp.widths]
@@ -73,10 +77,16 @@ def table_rtf(disp: Display, source: str) -> bytes:
         data[f"c{j}"] = col
     df = pl.DataFrame(data, schema={k: pl.String for k in data})
     n = len(disp.rows)
-    justify = [["l"] * len(headers) if listing else ["l"] + ["c"] * (len(headers) - 1) for _ in range(max(n, 1))]
-    fmt = [["b" if (r.header and j == 0) else "" for j in range(len(headers))] for r in disp.rows] or [[""]]
-    indent = [[(r.indent * INDENT_TWIPS if j == 0 and not listing else 0) for j in range(len(headers))]
-              for r in disp.rows] or [[0]]
+    if listing:
+        # One row of attributes, broadcast by rtflite over every body row (same bytes as a row per
+        # record): rtflite re-validates an attribute's whole matrix for every cell it encodes, so a
+        # matrix per record makes a long listing quadratic in its length.
+        justify, fmt, indent = [["l"] * len(headers)], [[""] * len(headers)], [[0] * len(headers)]
+    else:
+        justify = [["l"] + ["c"] * (len(headers) - 1) for _ in range(max(n, 1))]
+        fmt = [["b" if (r.header and j == 0) else "" for j in range(len(headers))] for r in disp.rows] or [[""]]
+        indent = [[(r.indent * INDENT_TWIPS if j == 0 else 0) for j in range(len(headers))]
+                  for r in disp.rows] or [[0]]
     footnotes = [rtf_escape(f) for f in disp.footnotes]
     doc = rtf.RTFDocument(
         df=df,
@@ -93,6 +103,8 @@ def table_rtf(disp: Display, source: str) -> bytes:
 
 def figure_rtf(disp: Display, png: Path, source: str, summary: list[str], width: float, height: float) -> bytes:
     """A figure page: titles, the PNG embedded, then summary lines and footnotes."""
+    import rtflite as rtf
+
     lines = [rtf_escape(s) for s in summary] + [rtf_escape(f) for f in disp.footnotes]
     doc = rtf.RTFDocument(
         **_common(disp, source),
