@@ -18,6 +18,8 @@ import shutil
 from pathlib import Path
 
 import pyreadstat
+
+import trialflow.xpt
 import pytest
 
 from trialflow.cli import main
@@ -147,7 +149,7 @@ def _fail_replace_of(monkeypatch, name: str, exc: BaseException) -> list[str]:
 
 
 def _fail_xport_midway(monkeypatch, exc: BaseException) -> list[str]:
-    """pyreadstat.write_xport writes part of the file, then raises exc."""
+    """The XPT encoder (pyreadstat or the numpy fast path) writes part of the file, then raises exc."""
     hits: list[str] = []
 
     def write_xport(df, path, *args, **kwargs):
@@ -157,6 +159,7 @@ def _fail_xport_midway(monkeypatch, exc: BaseException) -> list[str]:
         raise exc
 
     monkeypatch.setattr(pyreadstat, "write_xport", write_xport)
+    monkeypatch.setattr(trialflow.xpt, "_write_fast", lambda df, spec, texts, path, stamp: write_xport(df, path))
     return hits
 
 

@@ -13,7 +13,6 @@ import hashlib
 import importlib
 import json
 import sys
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,7 +73,6 @@ def _digest(study: Study, step: Step) -> str:
 
 class State:
     def __init__(self, study: Study):
-        self.study = study
         self.path = study.root / ".trialflow" / "state.json"
         self.data = {}
         if self.path.exists():
@@ -83,11 +81,12 @@ class State:
             except (ValueError, UnicodeDecodeError):
                 click.echo(f"warning: unreadable {self.path}; every step counts as stale", err=True)
 
-    def fresh(self, step: Step) -> bool:
-        return all(p.exists() for p in step.outputs) and self.data.get(step.name) == _digest(self.study, step)
+    def fresh(self, step: Step, digest: str) -> bool:
+        return all(p.exists() for p in step.outputs) and self.data.get(step.name) == digest
 
-    def record(self, step: Step) -> None:
-        self.data[step.name] = _digest(self.study, step)
+    def record(self, step: Step, digest: str) -> None:
+        """Record the digest of the inputs the step ran on (taken before it ran)."""
+        self.data[step.name] = digest
         from .io import write_text
         write_text(self.path, json.dumps(self.data, indent=1, sort_keys=True))
 
@@ -123,22 +122,20 @@ def select(study: Study, layer: str, targets: tuple[str, ...]) -> tuple[dict[str
 
 
 def execute(study: Study, layer: str, targets: tuple[str, ...] = (), force: bool = False) -> list[str]:
-    """Run the wanted steps of a layer (and stale upstream steps); return the names that ran."""
+    """Run the wanted steps of a layer (and stale upstream steps); return the names that ran.
+
+    Freshness is decided when a step's turn comes, after its upstream steps ran. On a terminal a
+    progress bar names the step running."""
     steps, wanted = select(study, layer, targets)
     state = State(study)
     ran = []
-    todo = plan(steps, wanted)
-    tty = sys.stderr.isatty()
-    for i, step in enumerate(todo, 1):
-        direct = step.name in wanted
-        if state.fresh(step) and not (force and direct):
-            continue
-        t0 = time.perf_counter()
-        if tty:
-            click.echo(f"[{i}/{len(todo)}] {step.name} ...", err=True, nl=False)
-        step.run()
-        state.record(step)
-        ran.append(step.name)
-        if tty:
-            click.echo(f" {time.perf_counter() - t0:.2f}s", err=True)
+    with click.progressbar(plan(steps, wanted), label=layer, file=sys.stderr, hidden=not sys.stderr.isatty(),
+                           item_show_func=lambda s: s.name if s else "") as bar:
+        for step in bar:
+            digest = _digest(study, step)
+            if state.fresh(step, digest) and not (force and step.name in wanted):
+                continue
+            step.run()
+            state.record(step, digest)
+            ran.append(step.name)
     return ran

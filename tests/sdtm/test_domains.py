@@ -57,7 +57,7 @@ def test_dm_reference_dates_age_and_arms(built):
     assert (a["SEX"], a["RACE"], a["ETHNIC"], a["COUNTRY"]) == ("M", "WHITE", "NOT HISPANIC OR LATINO", "USA")
     assert (a["ARMCD"], a["ACTARMCD"], a["DTHFL"], a["DTHDTC"]) == ("ISA20", "ISA20", "", "")
     assert (b["BRTHDTC"], b["AGE"]) == ("1946", 72.0)  # 1946-01-01 -> 2018-01-10
-    assert (b["RFSTDTC"], b["ARMCD"], b["ACTARMCD"], b["ACTARM"]) == ("", "ISA20", "NOTTRT", "Not Treated")
+    assert (b["RFSTDTC"], b["ARMCD"], b["ACTARMCD"], b["ACTARM"], b["ARMNRS"]) == ("", "ISA20", "", "", "ASSIGNED, NOT TREATED")
 
 
 def test_se_elements_contiguous_by_day(built):

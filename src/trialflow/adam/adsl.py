@@ -110,7 +110,7 @@ def disease_at_entry(adsl, sdtm, p: Params):
     flags = list(CYTO_FLAGS.values())
     return adsl.pipe(derive_vars_cat, [
         (lambda d: d[flags].eq("Y").any(axis=1), {"CYTORISK": "High"}),
-        (lambda d: d[flags].eq("N").any(axis=1), {"CYTORISK": "Standard"}),
+        (lambda d: d[flags].eq("N").all(axis=1), {"CYTORISK": "Standard"}),  # every probe tested, none positive
         (None, {"CYTORISK": "Unknown"})])
 
 

@@ -139,20 +139,18 @@ _FLAG = np.array(["", "D", "M", "Y"])
 _LO, _HI = pd.Timestamp("0001-01-01"), pd.Timestamp("9999-12-31 23:59:59")
 
 
-def _parse_dtc(s: pd.Series, field_: str) -> pd.DataFrame:
+def _parse_dtc(s: pd.Series, field_: str) -> tuple[np.ndarray, pd.DataFrame]:
     """Split ISO 8601 (partial) text into numeric parts; a missing part hides all lower ones.
 
-    Each distinct text is parsed once (dates repeat a lot), then spread back to the records."""
-    full = s.astype("str").fillna("").str.strip()
-    uniq = pd.Index(full.unique())
-    p = _parse_unique(pd.Series(uniq, index=uniq, dtype="str"))
-    bad = p.pop("_bad").reindex(full).to_numpy()
+    Each distinct text is parsed once (dates repeat a lot): returns the parts of each distinct
+    text (index 0..k-1) and, per record, the position of its text (spread back with take)."""
+    codes, distinct = pd.factorize(s.astype("str").fillna(""))
+    p = _parse_unique(pd.Series(distinct, dtype="str").str.strip())
+    bad = p.pop("_bad").to_numpy()[codes]
     if bad.any():
         row = s.index[bad.argmax()]
         raise InputError("invalid ISO 8601 date/time", field=field_, value=s.loc[row], row=row)
-    out = p.reindex(full)
-    out.index = s.index
-    return out
+    return codes, p
 
 
 def _parse_unique(text: pd.Series) -> pd.DataFrame:
@@ -184,27 +182,34 @@ def _impute(df, dtc, highest, date_imputation, time_imputation, min_dates, max_d
     if highest == "Y" and date_imputation == "mid":
         raise SpecError("highest_imputation='Y' needs date_imputation first/last", field=dtc)
     _need(df, [dtc, *(min_dates or []), *(max_dates or [])], "derive_vars_dt(m)")
-    p = _parse_dtc(df[dtc], dtc)
+    codes, p = _parse_dtc(df[dtc], dtc)  # what depends on the text alone: once per distinct text
     y, m = p.y.fillna(2000), p.m.fillna(1)
-    month_first = _ymd(y, m, 1)
     lo_d = p["first"]
-    hi_d = lo_d.where(p.d.notna(), month_first + pd.to_timedelta(
-        month_first.dt.days_in_month - 1, unit="D")).where(p.m.notna(), _ymd(y, 12, 31))
-    # admiral "mid": a missing day becomes the 15th, a missing month and day June 30
-    mid_d = lo_d.where(p.d.notna(), _ymd(y, m, 15)).where(p.m.notna(), _ymd(y, 6, 30))
-    value = {"first": lo_d, "mid": mid_d, "last": hi_d}[date_imputation]
+    hi_d = None  # the latest possible date: for "last", and for clipping to min/max dates
+    if date_imputation == "last" or min_dates or max_dates:
+        month_first = _ymd(y, m, 1)
+        hi_d = lo_d.where(p.d.notna(), month_first + pd.to_timedelta(
+            month_first.dt.days_in_month - 1, unit="D")).where(p.m.notna(), _ymd(y, 12, 31))
+    if date_imputation == "mid":  # admiral: a missing day becomes the 15th, a missing month and day June 30
+        value = lo_d.where(p.d.notna(), _ymd(y, m, 15)).where(p.m.notna(), _ymd(y, 6, 30))
+    else:
+        value = hi_d if date_imputation == "last" else lo_d
     level = p.dlevel.to_numpy()
     if with_time:
         secs = [3600, 60, 1]
         t_lo = pd.to_timedelta(sum(p[c].fillna(0) * k for c, k in zip("HMS", secs)), unit="s")
         t_hi = pd.to_timedelta(sum(p[c].fillna(x) * k for c, k, x in
                                    zip("HMS", secs, (23, 59, 59))), unit="s")
-        lo_d, hi_d = lo_d + t_lo, hi_d + t_hi
+        lo_d, hi_d = lo_d + t_lo, (None if hi_d is None else hi_d + t_hi)
         value = value + (t_lo if time_imputation == "first" else t_hi)
         level = np.where(level > 0, level + 3, p.tlevel)
     ymiss = p.y.isna()
-    lo, hi = lo_d.where(~ymiss, _LO), hi_d.where(~ymiss, _HI)
     value = value.where(~ymiss, _LO if date_imputation == "first" else _HI)
+    value = _spread(value, codes, df.index)
+    if hi_d is not None:
+        lo = _spread(lo_d.where(~ymiss, _LO), codes, df.index)
+        hi = _spread(hi_d.where(~ymiss, _HI), codes, df.index)
+    level, dlevel, tlevel = level[codes], p.dlevel.to_numpy()[codes], p.tlevel.to_numpy()[codes]
     for cols, pick in ((min_dates, np.maximum), (max_dates, np.minimum)):
         for c in cols or []:
             bound = pd.to_datetime(df[c]).astype(DATE_DTYPE)
@@ -213,7 +218,13 @@ def _impute(df, dtc, highest, date_imputation, time_imputation, min_dates, max_d
             value = value.where(~inside, pick(value, bound))
     value = value.where((value != _LO) & (value != _HI))  # a year imputed from nothing
     value = value.where(level <= levels[highest]).astype(DATE_DTYPE)
-    return value, p.dlevel.to_numpy(), p.tlevel.to_numpy()
+    return value, dlevel, tlevel
+
+
+def _spread(values: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    out = values.take(codes)
+    out.index = index
+    return out
 
 
 def derive_vars_dt(df, new_vars_prefix: str, dtc: str, highest_imputation: str = "n",
@@ -531,14 +542,14 @@ def combine_supp(df, supp, domain_keys=("STUDYID", "USUBJID")):
     """
     keys = [k for k in domain_keys if k in df.columns and k in supp.columns]
     _need(supp, [*keys, "IDVAR", "IDVARVAL", "QNAM", "QVAL"], "combine_supp")
-    clash = sorted(set(supp["QNAM"]) & set(df.columns))
+    clash = sorted(set(supp["QNAM"].unique()) & set(df.columns))  # unique(): no Python loop over records
     if clash:
         raise InputError("combine_supp: QNAM already a variable of the parent", field=clash[0])
     out = df.copy()
-    qnams = list(dict.fromkeys(supp["QNAM"]))
+    qnams = list(supp["QNAM"].unique())  # in order of appearance
     for q in qnams:
         out[q] = pd.Series("", index=out.index, dtype="str")
-    for idvar in dict.fromkeys(supp["IDVAR"]):
+    for idvar in supp["IDVAR"].unique():
         part = supp[supp["IDVAR"] == idvar]
         idk = keys if idvar == "" else [*keys, "_ID"]
         if idvar != "":

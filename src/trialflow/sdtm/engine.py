@@ -452,7 +452,7 @@ def build_domain(name: str, ctx: Context, spec: DatasetSpec | None = None) -> Do
                 mask = mp.condition_add(raw, op.op.get("when"))  # condition_add: only these rows
                 if not mask.any():
                     continue
-                vals = op.on_raw(raw.loc[mask], path)
+                vals = op.on_raw(raw if mask.all() else raw.loc[mask], path)  # no copy when all rows
                 if var is not None and not var.is_char:
                     vals = pd.to_numeric(vals, errors="coerce").astype("float64")
                 col.loc[mask] = vals

@@ -87,15 +87,51 @@ def _raise_first(raw: pd.DataFrame, bad: pd.Series, field_: str, values: pd.Seri
 
 
 def _text(raw: pd.DataFrame, field_: str, file=None) -> pd.Series:
-    if field_ not in raw.columns:
-        raise InputError("required column missing", file=file or _file_of(raw), field=field_)
-    return raw[field_].astype(object).where(raw[field_].notna(), "").astype(str).str.strip()
+    return on_distinct(_column(raw, field_, file), _clean)
 
 
 def _file_of(raw: pd.DataFrame):
     if FORM in raw and len(raw):
         return f"raw/{raw[FORM].iloc[0]}.csv"
     return None
+
+
+def on_distinct(col: pd.Series, fn):
+    """fn(col) computed once per distinct value of col and spread back to every row.
+
+    fn must work value by value (strip, upper, regular-expression extract, codelist lookup, date
+    parsing ...): the result is then the same as fn(col), at the cost of one hash pass instead of
+    Python work per row -- collected text repeats a lot (folders, dates, coded answers). fn may
+    return a Series, a DataFrame or a tuple of them, indexed like its argument. Columns holding
+    anything but text (missing values, numbers) go to fn as they are.
+    """
+    if len(col) < 64:
+        return fn(col)
+    values = col.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=False) != "string":
+        return fn(col)
+    codes, distinct = pd.factorize(values)
+    if len(distinct) * 2 > len(col):
+        return fn(col)
+    return _spread(fn(pd.Series(distinct, dtype=col.dtype, name=col.name)), codes, col.index)
+
+
+def _spread(result, codes: np.ndarray, index: pd.Index):
+    if isinstance(result, tuple):
+        return tuple(_spread(r, codes, index) for r in result)
+    out = result.take(codes)
+    out.index = index
+    return out
+
+
+def _clean(col: pd.Series) -> pd.Series:
+    return col.astype(object).where(col.notna(), "").astype(str).str.strip()
+
+
+def _column(raw: pd.DataFrame, field_: str, file=None) -> pd.Series:
+    if field_ not in raw.columns:
+        raise InputError("required column missing", file=file or _file_of(raw), field=field_)
+    return raw[field_]
 
 
 # --------------------------------------------------------------------------------------------
@@ -111,33 +147,44 @@ def condition_add(frame: pd.DataFrame, when: Mapping[str, Any] | None) -> pd.Ser
     for name, cond in (when or {}).items():
         if name not in frame.columns:
             raise InputError("condition names a column that is not there", file=_file_of(frame), field=name)
-        col = frame[name]
-        text = col.astype(object).where(col.notna(), "").astype(str).str.strip().str.upper()
         if isinstance(cond, Mapping):
             for op, arg in cond.items():
-                if op == "not":
-                    args = arg if isinstance(arg, list) else [arg]
-                    mask &= ~text.isin([str(a).upper() for a in args])
-                elif op == "empty":
-                    mask &= (text == "") if arg else (text != "")
-                elif op in ("gt", "ge", "lt", "le"):
-                    num = pd.to_numeric(col, errors="coerce")
-                    mask &= getattr(num, op)(float(arg)).fillna(False).astype(bool)
-                else:
+                if op not in ("not", "empty", "gt", "ge", "lt", "le"):
                     raise InputError(f"unknown condition operator {op!r}", field=name, value=arg)
-        elif isinstance(cond, list):
-            mask &= text.isin([str(a).upper() for a in cond])
-        else:
-            mask &= text == str(cond).upper()
+        mask &= on_distinct(frame[name], lambda col, cond=cond: _holds(col, cond))
+    return mask
+
+
+def _holds(col: pd.Series, cond: Any) -> pd.Series:
+    """One column's condition of condition_add, value by value."""
+    mask = pd.Series(True, index=col.index)
+    text = col.astype(object).where(col.notna(), "").astype(str).str.strip().str.upper()
+    if isinstance(cond, Mapping):
+        for op, arg in cond.items():
+            if op == "not":
+                args = arg if isinstance(arg, list) else [arg]
+                mask &= ~text.isin([str(a).upper() for a in args])
+            elif op == "empty":
+                mask &= (text == "") if arg else (text != "")
+            else:
+                num = pd.to_numeric(col, errors="coerce")
+                mask &= getattr(num, op)(float(arg)).fillna(False).astype(bool)
+    elif isinstance(cond, list):
+        mask &= text.isin([str(a).upper() for a in cond])
+    else:
+        mask &= text == str(cond).upper()
     return mask
 
 
 def assign_no_ct(raw: pd.DataFrame, field_: str, *, upper: bool = False, prefix: str = "", file=None) -> pd.Series:
     """The collected text, trimmed (optionally upper-cased; a prefix is put before non-blank values,
     e.g. 'LINE ' + '3' -> 'LINE 3')."""
-    out = _text(raw, field_, file)
-    out = out.str.upper() if upper else out
-    return (prefix + out).where(out != "", "") if prefix else out
+    def value(col: pd.Series) -> pd.Series:
+        out = _clean(col)
+        out = out.str.upper() if upper else out
+        return (prefix + out).where(out != "", "") if prefix else out
+
+    return on_distinct(_column(raw, field_, file), value)
 
 
 def hardcode_no_ct(raw: pd.DataFrame, value: Any) -> pd.Series:
@@ -165,16 +212,20 @@ def assign_ct(raw: pd.DataFrame, field_: str, codelist: Codelist, *, recode: Map
     Blank stays blank. A value outside the codelist raises InputError (file, row, field, value);
     for an extensible codelist it is kept (upper-cased) and recorded as a data issue.
     """
-    text = _text(raw, field_, file)
-    key = text.str.upper()
-    if recode:
-        rmap = {str(k).strip().upper(): str(v) for k, v in recode.items()}
-        key = key.map(rmap).fillna(key).str.upper()
-    if extract:
-        got = key.str.extract(extract, expand=True)[0]
-        key = got.where(got.notna(), key).astype(str)
     lookup = codelist.lookup()
-    out = key.map(lookup)
+    rmap = {str(k).strip().upper(): str(v) for k, v in recode.items()} if recode else None
+
+    def value(col: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+        text = _clean(col)
+        key = text.str.upper()
+        if rmap:
+            key = key.map(rmap).fillna(key).str.upper()
+        if extract:
+            got = key.str.extract(extract, expand=True)[0]
+            key = got.where(got.notna(), key).astype(str)
+        return text, key, key.map(lookup)
+
+    text, key, out = on_distinct(_column(raw, field_, file), value)
     bad = out.isna() & (key != "")
     if bad.any():
         if codelist.extensible:
@@ -189,22 +240,29 @@ def assign_ct(raw: pd.DataFrame, field_: str, codelist: Codelist, *, recode: Map
 
 
 def check_range(raw, field_, lo=None, hi=None, file=None):
-    text = _text(raw, field_, file)
-    num = pd.to_numeric(text.where(text != "", None), errors="coerce")
-    bad = pd.Series(False, index=raw.index)
-    if lo is not None:
-        bad |= num < float(lo)
-    if hi is not None:
-        bad |= num > float(hi)
-    _raise_first(raw, bad.fillna(False), field_, text, f"value outside the possible range [{lo}, {hi}]", file)
+    def value(col: pd.Series) -> tuple[pd.Series, pd.Series]:
+        text = _clean(col)
+        num = pd.to_numeric(text.where(text != "", None), errors="coerce")
+        bad = pd.Series(False, index=col.index)
+        if lo is not None:
+            bad |= num < float(lo)
+        if hi is not None:
+            bad |= num > float(hi)
+        return text, bad.fillna(False)
+
+    text, bad = on_distinct(_column(raw, field_, file), value)
+    _raise_first(raw, bad, field_, text, f"value outside the possible range [{lo}, {hi}]", file)
 
 
 def assign_num(raw: pd.DataFrame, field_: str, *, issues: Issues | None = None, file=None,
                strict: bool = True) -> pd.Series:
     """Collected numeric text -> float (blank -> NaN); non-numeric text -> InputError
     (or, with strict=False, NaN and a data issue)."""
-    text = _text(raw, field_, file)
-    num = pd.to_numeric(text.where(text != "", None), errors="coerce").astype("float64")
+    def value(col: pd.Series) -> tuple[pd.Series, pd.Series]:
+        text = _clean(col)
+        return text, pd.to_numeric(text.where(text != "", None), errors="coerce").astype("float64")
+
+    text, num = on_distinct(_column(raw, field_, file), value)
     bad = num.isna() & (text != "")
     if bad.any():
         if strict:
@@ -222,46 +280,61 @@ def assign_datetime(raw: pd.DataFrame, date_field: str, time_field: str | None =
     appended to complete dates only ('12 MAR 2018' + '09:30' -> '2018-03-12T09:30').
     An impossible date ('31 FEB 2018') or unreadable text raises InputError (file, row, field, value).
     """
-    text = _text(raw, date_field, file)
+    d = on_distinct(_column(raw, date_field, file), _date_values)
+    text, present, full, iso = d["TEXT"], d["PRESENT"], d["FULL"], d["ISO"]
+    _raise_first(raw, d["UNREADABLE"], date_field, text, "date is not 'DD MON YYYY' (unknown parts UN/UNK)", file)
+    _raise_first(raw, d["BADTOKEN"], date_field, text, "date has an unknown day, month or year token", file)
+    if complete:
+        _raise_first(raw, present & ~full, date_field, text, "partial date where the CRF requires a complete date",
+                     file)
+    if issues is not None:
+        issues.add(raw, d["MONTHUNK"], date_field, text, "day known but month unknown: kept as year only")
+        issues.add(raw, d["YEARUNK"], date_field, text, "year unknown: date left missing")
+    _raise_first(raw, d["IMPOSSIBLE"], date_field, text, "impossible date", file)
+    if time_field is None:
+        return iso
+    t = on_distinct(_column(raw, time_field, file), _time_values)
+    ttext, has_t = t["TEXT"], t["HAS"]
+    _raise_first(raw, t["BAD"], time_field, ttext, "time is not a valid 'HH:MM'", file)
+    if issues is not None:
+        issues.add(raw, has_t & ~full & present, time_field, ttext, "time on a partial date: time dropped")
+    return iso.mask(full & has_t, iso + "T" + t["HHMM"])
+
+
+def _date_values(col: pd.Series) -> pd.DataFrame:
+    """assign_datetime's date part, value by value: the ISO text and what is wrong with it."""
+    text = _clean(col)
     up = text.str.upper()
     parts = up.str.extract(DATE_RE)
     present = up != ""
     unreadable = present & parts["y"].isna()
-    _raise_first(raw, unreadable, date_field, text, "date is not 'DD MON YYYY' (unknown parts UN/UNK)", file)
     d, m, y = parts["d"].fillna(""), parts["m"].fillna(""), parts["y"].fillna("")
     d_unk, m_unk, y_unk = d.isin(UNKNOWN), m.isin(UNKNOWN), y.isin(UNKNOWN)
     bad_token = present & ((~d_unk & ~d.str.isdigit()) | (~m_unk & ~m.isin(list(MONTHS))) |
                            (~y_unk & ~y.str.isdigit()))
-    _raise_first(raw, bad_token, date_field, text, "date has an unknown day, month or year token", file)
     mm = m.map(MONTHS).fillna("")
     dd = d.str.zfill(2)
-    iso = pd.Series("", index=raw.index, dtype=object)
+    iso = pd.Series("", index=col.index, dtype=object)
     full = present & ~d_unk & ~m_unk & ~y_unk
-    if complete:
-        _raise_first(raw, present & ~full, date_field, text, "partial date where the CRF requires a complete date", file)
     iso = iso.mask(full, y + "-" + mm + "-" + dd)
     iso = iso.mask(present & d_unk & ~m_unk & ~y_unk, y + "-" + mm)
     iso = iso.mask(present & m_unk & ~y_unk, y)
-    if issues is not None:
-        issues.add(raw, present & m_unk & ~d_unk & ~y_unk, date_field, text,
-                   "day known but month unknown: kept as year only")
-        issues.add(raw, present & y_unk, date_field, text, "year unknown: date left missing")
-    # impossible calendar dates
-    check = pd.to_datetime(iso.where(full, None), format="%Y-%m-%d", errors="coerce")
-    _raise_first(raw, full & check.isna(), date_field, text, "impossible date", file)
-    if time_field is None:
-        return iso
-    ttext = _text(raw, time_field, file)
+    check = pd.to_datetime(iso.where(full, None), format="%Y-%m-%d", errors="coerce")  # impossible calendar dates
+    return pd.DataFrame({"TEXT": text, "PRESENT": present, "UNREADABLE": unreadable, "BADTOKEN": bad_token,
+                         "FULL": full, "ISO": iso, "MONTHUNK": present & m_unk & ~d_unk & ~y_unk,
+                         "YEARUNK": present & y_unk, "IMPOSSIBLE": full & check.isna()}, index=col.index)
+
+
+def _time_values(col: pd.Series) -> pd.DataFrame:
+    """assign_datetime's time part, value by value."""
+    ttext = _clean(col)
     tparts = ttext.str.extract(TIME_RE)
     has_t = ttext != ""
     h = pd.to_numeric(tparts["h"], errors="coerce")
     mi = pd.to_numeric(tparts["mi"], errors="coerce")
     bad_t = has_t & (h.isna() | mi.isna() | (h > 23) | (mi > 59))
-    _raise_first(raw, bad_t, time_field, ttext, "time is not a valid 'HH:MM'", file)
     hhmm = tparts["h"].fillna("").str.zfill(2) + ":" + tparts["mi"].fillna("")
-    if issues is not None:
-        issues.add(raw, has_t & ~full & present, time_field, ttext, "time on a partial date: time dropped")
-    return iso.mask(full & has_t, iso + "T" + hhmm)
+    return pd.DataFrame({"TEXT": ttext, "HAS": has_t, "BAD": bad_t, "HHMM": hhmm}, index=col.index)
 
 
 # --------------------------------------------------------------------------------------------
@@ -269,8 +342,11 @@ def assign_datetime(raw: pd.DataFrame, date_field: str, time_field: str | None =
 # --------------------------------------------------------------------------------------------
 def derive_usubjid(studyid: str, subject: pd.Series) -> pd.Series:
     """USUBJID = STUDYID-SUBJECT ('TCD14079' + '840001-001' -> 'TCD14079-840001-001')."""
-    subject = subject.astype(str).str.strip()
-    return (studyid + "-" + subject).where(subject != "", "")
+    def value(col: pd.Series) -> pd.Series:
+        col = col.astype(str).str.strip()
+        return (studyid + "-" + col).where(col != "", "")
+
+    return on_distinct(subject, value)
 
 
 def derive_seq(df: pd.DataFrame, order: Sequence[str], by: str = "USUBJID") -> pd.Series:
@@ -285,8 +361,11 @@ def derive_seq(df: pd.DataFrame, order: Sequence[str], by: str = "USUBJID") -> p
 
 def _date_part(dtc: pd.Series) -> pd.Series:
     """Complete dates (first 10 characters) as datetime64; partial or blank -> NaT."""
-    s = dtc.astype(str).str.slice(0, 10)
-    return pd.to_datetime(s.where(s.str.len() == 10, None), format="%Y-%m-%d", errors="coerce")
+    def value(col: pd.Series) -> pd.Series:
+        s = col.astype(str).str.slice(0, 10)
+        return pd.to_datetime(s.where(s.str.len() == 10, None), format="%Y-%m-%d", errors="coerce")
+
+    return on_distinct(dtc, value)
 
 
 def derive_study_day(dtc: pd.Series, ref: pd.Series) -> pd.Series:
@@ -298,6 +377,10 @@ def derive_study_day(dtc: pd.Series, ref: pd.Series) -> pd.Series:
 
 def impute_bounds(dtc: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Earliest and latest possible calendar date of a full or partial ISO date."""
+    return on_distinct(dtc, _bounds)
+
+
+def _bounds(dtc: pd.Series) -> tuple[pd.Series, pd.Series]:
     s = dtc.astype(str).str.slice(0, 10)
     n = s.str.len()
     lo = s.where(n == 10, s.where(n != 7, s + "-01").where(n != 4, s + "-01-01"))
@@ -344,6 +427,13 @@ def visit_from_folder(folder: pd.Series, raw: pd.DataFrame | None = None, field_
     """VISITNUM / VISIT from the EDC folder OID (contract): SCRN=1 'SCREENING'; CnDd = n*100+d
     'CYCLE n DAY d'; EOT=9000 'END OF TREATMENT'; FUk = 9000+k 'FOLLOW-UP k'; LOG (log forms) -> none.
     Any other folder raises InputError naming the row."""
+    num, txt, unknown = on_distinct(folder, _visit_values)
+    if raw is not None:
+        _raise_first(raw, unknown, field_, folder, "unknown visit folder", file)
+    return num, txt
+
+
+def _visit_values(folder: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     f = folder.astype(str).str.strip().str.upper()
     num = pd.Series(np.nan, index=f.index, dtype="float64")
     txt = pd.Series("", index=f.index, dtype=object)
@@ -360,9 +450,7 @@ def visit_from_folder(folder: pd.Series, raw: pd.DataFrame | None = None, field_
     num = num.mask(fu.notna(), 9000 + fu)
     txt = txt.mask(fu.notna(), "FOLLOW-UP " + fu.fillna(0).astype(int).astype(str))
     unknown = num.isna() & ~f.isin(["", "LOG"]) & ~f.str.startswith("LOG")
-    if raw is not None:
-        _raise_first(raw, unknown, field_, folder, "unknown visit folder", file)
-    return num, txt
+    return num, txt, unknown
 
 
 def derive_lobxfl(df: pd.DataFrame, dtc: str, by: Sequence[str], ref: pd.Series, result: str,
@@ -447,6 +535,21 @@ def convert_units(value: pd.Series, unit: pd.Series, target: pd.Series, test: pd
     return out.astype("float64"), ok
 
 
+def _qual_value(col: pd.Series) -> tuple[pd.Series, pd.Series]:
+    val = col.astype(object).where(col.notna(), "").astype(str)
+    return val, val.str.strip() != ""
+
+
+def _id_text(col: pd.Series) -> pd.Series:
+    """IDVARVAL text of a numeric identifier (3.0 -> '3'), once per distinct number."""
+    codes, distinct = pd.factorize(col.to_numpy(), use_na_sentinel=False)
+    if len(distinct) * 2 > len(col):
+        return col.astype("Int64").astype(str)
+    out = pd.Series(distinct, name=col.name).astype("Int64").astype(str).take(codes)
+    out.index = col.index
+    return out
+
+
 def make_suppqual(parent: pd.DataFrame, rdomain: str, idvar: str, quals: Sequence[Mapping[str, Any]],
                   studyid: str) -> pd.DataFrame:
     """SUPP-- records for non-blank qualifier columns of parent (one record per QNAM per parent record).
@@ -457,10 +560,9 @@ def make_suppqual(parent: pd.DataFrame, rdomain: str, idvar: str, quals: Sequenc
     cols = ["STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QVAL", "QORIG", "QEVAL"]
     frames = []
     for q in quals:
-        val = parent[q["qnam"]].astype(object).where(parent[q["qnam"]].notna(), "").astype(str)
-        keep = val.str.strip() != ""
+        val, keep = on_distinct(parent[q["qnam"]], _qual_value)
         sub = parent.loc[keep]
-        idval = sub[idvar].astype("Int64").astype(str) if idvar else pd.Series("", index=sub.index)
+        idval = _id_text(sub[idvar]) if idvar else pd.Series("", index=sub.index)
         frames.append(pd.DataFrame({
             "STUDYID": studyid, "RDOMAIN": rdomain, "USUBJID": sub["USUBJID"],
             "IDVAR": idvar or "", "IDVARVAL": idval, "QNAM": q["qnam"], "QLABEL": q["qlabel"],
@@ -470,7 +572,7 @@ def make_suppqual(parent: pd.DataFrame, rdomain: str, idvar: str, quals: Sequenc
         return pd.DataFrame(columns=[*cols, FORM, ROW])
     out = pd.concat(frames, ignore_index=True)
     order = {q["qnam"]: i for i, q in enumerate(quals)}
-    out["_QORD"] = out["QNAM"].map(order)
-    out["_ID"] = pd.to_numeric(out["IDVARVAL"], errors="coerce")
+    out["_QORD"] = on_distinct(out["QNAM"], lambda q: q.map(order))
+    out["_ID"] = on_distinct(out["IDVARVAL"], lambda v: pd.to_numeric(v, errors="coerce"))
     out = out.sort_values(["USUBJID", "_ID", "_QORD"], kind="mergesort").drop(columns=["_QORD", "_ID"])
     return out.reset_index(drop=True)

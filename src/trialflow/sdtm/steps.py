@@ -23,8 +23,8 @@ from ..io import write_csv
 from ..pipeline import Step
 from ..study import Study
 from .engine import Context, DomainResult, build_domain, ops_of, raw_refs, sources_of, supp_items
-from .mapping import FORM, ROW
-from .rawio import read_form
+from .mapping import FORM, ROW, on_distinct
+from .rawio import count_rows
 from .special import BUILDERS
 
 TRIAL_DESIGN = ("TA", "TE", "TV", "TI", "TS")
@@ -84,7 +84,7 @@ def _lineage(res: DomainResult) -> pd.DataFrame:
     seqvar = next((c for c in d.columns if c.endswith("SEQ")), None)
     mapped = pd.DataFrame({
         "DOMAIN": res.name, "FORM": d[FORM], "ROW": d[ROW],
-        "SUBJECT": d["USUBJID"].str.split("-", n=1).str[1] if "USUBJID" in d else "",
+        "SUBJECT": on_distinct(d["USUBJID"], lambda u: u.str.split("-", n=1).str[1]) if "USUBJID" in d else "",
         "USUBJID": d["USUBJID"] if "USUBJID" in d else "",
         "SEQ": d[seqvar] if seqvar else np.nan, "STATUS": "MAPPED", "REASON": ""})
     ex = res.excluded
@@ -114,11 +114,58 @@ def _joined(frame: pd.DataFrame, col: str, sep: str) -> pd.DataFrame:
     keys = ["FORM", "ROW"]
     if frame.empty:
         return pd.DataFrame(columns=[*keys, col])
+    values = sorted(frame[col].dropna().unique())
+    if len(values) <= 62:  # each record's set of values as bits of one integer, joined once per set
+        grouped = frame.groupby(keys, sort=True)
+        group = grouped.ngroup().to_numpy()
+        which = pd.Categorical(frame[col], categories=values).codes
+        bits = np.zeros(grouped.ngroups, dtype=np.int64)
+        for i in range(len(values)):
+            bits[group[(which == i) & (group >= 0)]] |= np.int64(1) << i
+        sets, inverse = np.unique(bits, return_inverse=True)
+        joined = np.array([sep.join(v for i, v in enumerate(values) if b >> i & 1) for b in sets.tolist()],
+                          dtype=object)
+        text = pd.Series(joined[inverse.ravel()], index=grouped.size().index, name=col, dtype=object)
+        return text.reset_index()
     present = pd.crosstab([frame["FORM"], frame["ROW"]], frame[col]) > 0
     text = pd.Series("", index=present.index, dtype=object)
     for value in sorted(present.columns):
         text = text + np.where(present[value], value + sep, "")
     return text.str.slice(0, -len(sep)).rename(col).reset_index()
+
+
+def _records(raw: pd.DataFrame, mapped: pd.DataFrame, excl: pd.DataFrame) -> pd.DataFrame:
+    """Each raw record with the domains it went to (DOMAINS, SUBJECT) and its exclusion reasons
+    (REASON, XSUBJECT)."""
+    keys = ["FORM", "ROW"]
+    by_rec = _joined(mapped, "DOMAIN", ";").rename(columns={"DOMAIN": "DOMAINS"})
+    exc = _joined(excl, "REASON", "; ")
+    subj = mapped.drop_duplicates(keys)[[*keys, "SUBJECT"]]
+    xsubj = excl.drop_duplicates(keys)[[*keys, "SUBJECT"]].rename(columns={"SUBJECT": "XSUBJECT"})
+    try:  # match on one integer per (form, row) rather than on two text columns
+        code = {f: i for i, f in enumerate(sorted({*raw["FORM"].unique(), *mapped["FORM"].unique(),
+                                                   *excl["FORM"].unique()}))}
+        raw = raw.assign(_KEY=_record_key(raw, code))
+        by_rec, subj, exc, xsubj = (f.assign(_KEY=_record_key(f, code)).drop(columns=keys)
+                                    for f in (by_rec, subj, exc, xsubj))
+        on = "_KEY"
+    except ValueError:  # a ROW that is not a number: match on the text
+        on = keys
+    by_rec = by_rec.merge(subj, on=on)
+    exc = exc.merge(xsubj, on=on)
+    rec = raw.merge(by_rec, on=on, how="left").merge(exc, on=on, how="left")
+    return rec.drop(columns="_KEY", errors="ignore")
+
+
+def _record_key(frame: pd.DataFrame, code: dict[str, int]) -> np.ndarray:
+    """One integer per (FORM, ROW): the form's position, then the row number."""
+    if frame.empty:
+        return np.zeros(0, dtype=np.int64)
+    form = on_distinct(frame["FORM"], lambda f: f.map(code)).to_numpy(dtype=np.int64)
+    row = on_distinct(frame["ROW"].astype(str), lambda r: r.astype(np.int64)).to_numpy(dtype=np.int64)
+    if (row < 0).any() or (row >= 1 << 32).any():
+        raise ValueError("row number out of range")
+    return form * (1 << 32) + row
 
 
 def reconcile(study: Study, echo=click.echo) -> pd.DataFrame:
@@ -128,21 +175,15 @@ def reconcile(study: Study, echo=click.echo) -> pd.DataFrame:
                         ignore_index=True)
     issues = pd.concat([pd.read_csv(lineage_path(study, n, "_issues"), dtype=str, keep_default_na=False)
                         for n in names], ignore_index=True)
-    lineage = lineage[~lineage["FORM"].str.contains(":")]  # derived and trial-design records
+    lineage = lineage[~on_distinct(lineage["FORM"], lambda f: f.str.contains(":"))]  # derived, trial design
     rows = []
     for path in sorted(study.raw.glob("*.csv")):
-        form = read_form(path)
-        n = form.n_rows
-        rows.append(pd.DataFrame({"FORM": form.name, "ROW": np.arange(1, n + 1).astype(str)}))
+        n = count_rows(path)
+        rows.append(pd.DataFrame({"FORM": path.stem.lower(), "ROW": np.arange(1, n + 1).astype(str)}))
     raw = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["FORM", "ROW"])
     mapped = lineage[lineage["STATUS"] == "MAPPED"]
     excl = lineage[lineage["STATUS"] == "EXCLUDED"]
-    by_rec = _joined(mapped, "DOMAIN", ";").rename(columns={"DOMAIN": "DOMAINS"})
-    by_rec = by_rec.merge(mapped.drop_duplicates(["FORM", "ROW"])[["FORM", "ROW", "SUBJECT"]], on=["FORM", "ROW"])
-    exc = _joined(excl, "REASON", "; ")
-    exc = exc.merge(excl.drop_duplicates(["FORM", "ROW"])[["FORM", "ROW", "SUBJECT"]].rename(
-        columns={"SUBJECT": "XSUBJECT"}), on=["FORM", "ROW"])
-    rec = raw.merge(by_rec, on=["FORM", "ROW"], how="left").merge(exc, on=["FORM", "ROW"], how="left")
+    rec = _records(raw, mapped, excl)
     rec["STATUS"] = np.where(rec["DOMAINS"].notna(), "MAPPED",
                              np.where(rec["REASON"].notna(), "EXCLUDED", "UNACCOUNTED"))
     rec["SUBJECT"] = rec["SUBJECT"].fillna(rec["XSUBJECT"]).fillna("")
