@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
-import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .io import atomic_path
 from .metadata.model import DatasetSpec
 
 SAS_EPOCH = pd.Timestamp("1960-01-01")
@@ -115,19 +114,11 @@ def write_xpt(df: pd.DataFrame, spec: DatasetSpec, path: str | Path, stamp: dt.d
     path = Path(path)
     texts = _check(df, spec)
     stamp_bytes = sas_stamp(stamp)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         if _fast_ok(df, spec, texts):
             _write_fast(df, spec, texts, tmp, stamp_bytes)
         else:
             _write_pyreadstat(df, spec, tmp, stamp_bytes)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; datasets are shared files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 
