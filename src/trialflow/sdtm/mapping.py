@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..metadata.model import Codelist
+from ..rounding import round_half_up
 
 ROW, FORM = "_ROW", "_FORM"
 MONTHS = {m: f"{i:02d}" for i, m in enumerate(
@@ -529,8 +530,11 @@ def convert_units(value: pd.Series, unit: pd.Series, target: pd.Series, test: pd
     dec = np.where(same | np.isnan(dec), 6, dec)  # a conversion's 'decimals' rounds its results
     factor = pd.Series(factor, index=value.index)
     out = (value * factor).astype("float64")
-    scale = pd.Series(10.0 ** dec, index=value.index)
-    out = np.sign(out) * np.floor(out.abs() * scale + 0.5) / scale  # half away from zero
+    # half away from zero (SAS ROUND) on the decimal reading of each value, once per distinct pair
+    pairs = pd.DataFrame({"v": out, "d": dec.astype(int)}, index=value.index)
+    uniq = pairs.drop_duplicates().dropna()
+    uniq["r"] = [round_half_up(v, d) for v, d in zip(uniq["v"], uniq["d"])]
+    out = pairs.merge(uniq, on=["v", "d"], how="left")["r"].set_axis(value.index)
     ok = ~(value.notna() & factor.isna())
     return out.astype("float64"), ok
 

@@ -10,32 +10,18 @@ PROC LIFETEST (CONFTYPE=LOGLOG), which R ``survival`` reproduces with
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
 from trialflow.errors import InputError
+from trialflow.rounding import quantize_half_up, round_half_up
 
 _TOL = math.sqrt(np.finfo(float).eps)  # R survival's tolerance for "S(t) == 1-p"
 
 
 # --------------------------------------------------------------------------- rounding / formatting
-def _quantize(d: Decimal, ndigits: int) -> Decimal:
-    return d.quantize(Decimal(1).scaleb(-ndigits), rounding=ROUND_HALF_UP)
-
-
-def round_half_up(x, ndigits: int = 0) -> float:
-    """Round ``x`` to ``ndigits`` decimals, halves away from zero (SAS ROUND; never banker's).
-
-    The float is read through its shortest repr, so 2.675 rounds to 2.68 and -0.125 to -0.13.
-    Missing (None/NaN) gives NaN; negative zero is returned as 0.0.
-    """
-    if x is None or pd.isna(x):
-        return float("nan")
-    return float(_quantize(Decimal(repr(float(x))), ndigits)) + 0.0
-
-
 def fmt_num(x, digits: int, missing: str = "NE") -> str:
     """Round half up to ``digits`` decimals and format with exactly that many (None/NaN -> ``missing``)."""
     if x is None or pd.isna(x):
@@ -55,7 +41,7 @@ def fmt_count_pct(n: int, denom: int, pct_digits: int = 1) -> str:
         return "0 (0)"
     if n == denom:
         return f"{n} (100)"
-    pct = _quantize(Decimal(100 * n) / Decimal(denom), pct_digits)
+    pct = quantize_half_up(Decimal(100 * n) / Decimal(denom), pct_digits)
     return f"{n} ({pct})"
 
 
