@@ -64,8 +64,11 @@ class Study:
 
     def write_dataset(self, df: pd.DataFrame, name: str) -> Path:
         """Validate df by the pandera schema built from its spec, then write its XPT atomically."""
+        return self.write_validated(validate(df, self.specs.dataset(name), self.specs), name)
+
+    def write_validated(self, frame: pd.DataFrame, name: str) -> Path:
+        """Write a frame that already passed its schema (metadata.validate) as <layer>/<name>.xpt."""
         spec = self.specs.dataset(name)
-        frame = validate(df, spec, self.specs)
         return write_xpt(frame, spec, self.inside(self.xpt_path(name)), self.cutoff)
 
     def read_dataset(self, name: str) -> pd.DataFrame:

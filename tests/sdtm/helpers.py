@@ -10,32 +10,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from trialflow.simulate.common import FORMS, KEYS  # the raw form layout, stated once
 from trialflow.study import Study
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYS = ["STUDY", "SITE", "SUBJECT", "FOLDER", "RECORDPOSITION"]
-FORMS = {
-    "dm": ["BRTHDAT", "SEX", "RACE", "ETHNIC", "COUNTRY"],
-    "ic": ["ICDAT", "ENRLDAT", "PROTVER"],
-    "mmdx": ["DIAGDAT", "HCTYPE", "LCTYPE"],
-    "fish": ["FISHPERF", "FISHDAT", "PROBE", "PCTABN", "FISHND"],
-    "prthx": ["LINENO", "AGENT", "CMDECOD", "ATCCODE", "ATCCLAS", "STDAT", "ENDAT", "BESTRESP", "PDFL", "PDDAT",
-              "REASSTOP"],
-    "prtx": ["TXDAT", "TXTYPE"],
-    "mh": ["MHTERM", "MHLLT", "MHDECOD", "MHHLT", "MHHLGT", "MHSOC", "MHSTDAT", "MHONGO"],
-    "lb": ["LBDAT", "LBTEST", "LBORRES", "LBORRESU", "LBND"],
-    "ecog": ["ECOGDAT", "ECOG"],
-    "cd38": ["CD38DAT", "CD38SPEC", "CD38RD"],
-    "ex": ["EXSTDAT", "EXSTTIM", "EXENTIM", "EXDOSE", "WEIGHT", "EXINT", "EXINTRS"],
-    "cm": ["CMTRT", "CMDECOD", "ATCCODE", "ATCCLAS", "CMINDC", "CMDOSE", "CMDOSU", "CMROUTE", "CMSTDAT", "CMENDAT",
-           "CMONGO", "PROTDEX"],
-    "ae": ["AETERM", "AELLT", "AEDECOD", "AEHLT", "AEHLGT", "AESOC", "AESTDAT", "AEENDAT", "AEONGO", "AETOXGR", "AESER",
-           "AEREL", "AEACN", "AEOUT", "AEIR"],
-    "rsp": ["RSDAT", "OVRLRESP"],
-    "eot": ["EOTDAT", "EOTREAS"],
-    "surv": ["SURVDAT", "SURVSTAT", "DTHDAT", "DTHCAUSE"],
-    "sv": ["VISDAT"],
-}
 A, B = "840001-001", "250001-001"
 SOC = "Nervous system disorders"
 

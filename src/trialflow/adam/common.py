@@ -22,7 +22,6 @@ import pandas as pd
 from ..errors import InputError, SpecError
 from ..metadata import Specs, validate
 from ..study import Study
-from ..xpt import write_xpt
 
 SUBJ = ["STUDYID", "USUBJID"]
 
@@ -152,7 +151,5 @@ def build(study: Study, module: ModuleType) -> pd.DataFrame:
 
 
 def run(study: Study, module: ModuleType):
-    """Build and write adam/<name>.xpt. The frame is the one finalize validated against the schema
-    (conformed, so validating it again -- as Study.write_dataset would -- changes nothing)."""
-    spec = study.specs.dataset(module.NAME)
-    return write_xpt(build(study, module), spec, study.inside(study.xpt_path(module.NAME)), study.cutoff)
+    """Build (finalize validates the schema once) and write adam/<name>.xpt."""
+    return study.write_validated(build(study, module), module.NAME)

@@ -23,11 +23,13 @@ Dictionaries
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 
 from ..io import write_csv
+from ..rounding import quantize_half_up
 
 STUDY = "TCD14079"
 DATA_CUTOFF = dt.date(2019, 10, 31)
@@ -252,9 +254,7 @@ def fmt_partial(d: dt.date, unknown: str = "") -> str:
 
 def fmt_num(x: float, dp: int) -> str:
     """Fixed decimal formatting, half away from zero (deterministic across platforms)."""
-    from decimal import ROUND_HALF_UP, Decimal
-    q = Decimal(1).scaleb(-dp) if dp > 0 else Decimal(1)
-    return str(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP))
+    return str(quantize_half_up(Decimal(repr(float(x))), max(dp, 0)))
 
 
 def fmt_time(minutes: int) -> str:
