@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -9,6 +10,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Steps run in this process (fault-injection tests patch functions the step calls); the tests that
+# exercise forked steps pass --jobs / jobs= explicitly.
+os.environ["TRIALFLOW_JOBS"] = "1"
 
 
 @pytest.fixture

@@ -75,3 +75,40 @@ def test_corrupt_state_file_reruns_everything(fake_layers, capsys):
     (study.root / ".trialflow" / "state.json").write_text("{not json")
     assert execute(study, "sdtm") == ["sdtm:A", "sdtm:C"]
     assert "unreadable" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- steps in forked processes
+def test_forked_steps_respect_dependencies(fake_layers):
+    study, log = fake_layers
+    assert execute(study, "adam", jobs=2) == ["sdtm:A", "adam:B"]
+    assert log == []  # the steps ran in child processes, not here
+    assert (study.adam / "b.xpt").read_text() == "x\n1\nAB"  # B ran after A and read A's output
+    assert execute(study, "sdtm", jobs=2) == ["sdtm:C"]  # state recorded by the parent: A is fresh
+    assert execute(study, "adam", jobs=2) == []
+
+
+def test_forked_failure_keeps_its_fields_and_the_other_steps_finish(tmp_path, monkeypatch, capsys):
+    def fails():
+        print("reading bad.csv")
+        raise InputError("AESTDTC is not a date", file="raw/ae.csv", row=7, field="AESTDTC", value="2019-13-45")
+
+    ok_out = tmp_path / "sdtm" / "ok.xpt"
+
+    def ok():
+        ok_out.parent.mkdir(exist_ok=True)
+        ok_out.write_text("ok")
+
+    layers = {"sdtm": [Step("sdtm", "BAD", fails, [], [tmp_path / "sdtm" / "bad.xpt"]),
+                       Step("sdtm", "OK", ok, [], [ok_out])]}
+    monkeypatch.setattr(pipeline, "layer_steps", lambda study, layer: layers.get(layer, []))
+    study = Study(tmp_path)
+    with pytest.raises(InputError) as err:
+        execute(study, "sdtm", jobs=2)
+    assert (err.value.file, err.value.row, err.value.field, err.value.value) == ("raw/ae.csv", 7, "AESTDTC",
+                                                                                  "2019-13-45")
+    assert str(err.value) == ("AESTDTC is not a date (file raw/ae.csv, row 7, field AESTDTC, value '2019-13-45')")
+    assert "line" in err.value.child_traceback and "fails" in err.value.child_traceback
+    assert capsys.readouterr().out == "reading bad.csv\n"  # the child's output, printed by the parent
+    assert ok_out.read_text() == "ok"  # the independent step ran to the end and was recorded
+    layers["sdtm"][0] = Step("sdtm", "BAD", lambda: None, [], [])
+    assert execute(study, "sdtm", jobs=2) == ["sdtm:BAD"]

@@ -18,9 +18,10 @@ from .study import Study
 
 
 class Context:
-    def __init__(self, study_dir: Path, debug: bool):
+    def __init__(self, study_dir: Path, debug: bool, jobs: int):
         self.study = Study(study_dir)
         self.debug = debug
+        self.jobs = jobs
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -30,17 +31,20 @@ pass_ctx = click.make_pass_decorator(Context)
 @click.option("--study-dir", type=click.Path(file_okay=False, path_type=Path), default=".",
               show_default=True, help="Study folder holding specs/, raw/, sdtm/, adam/, tlf/.")
 @click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, envvar="TRIALFLOW_JOBS", show_envvar=True,
+              help="Steps run at once, each in its own process (0: one per usable CPU; 1: one at a time, "
+                   "in this process).")
 @click.version_option(__version__, prog_name="trialflow")
 @click.pass_context
-def cli(ctx: click.Context, study_dir: Path, debug: bool) -> None:
+def cli(ctx: click.Context, study_dir: Path, debug: bool, jobs: int) -> None:
     """trialflow: raw CRF extracts -> SDTM -> ADaM -> validated tables, listings and figures."""
-    ctx.obj = Context(study_dir, debug)
+    ctx.obj = Context(study_dir, debug, jobs)
 
 
-def _run_layer(study: Study, layer: str, targets: tuple[str, ...], force: bool) -> None:
-    from .pipeline import execute
+def _run_layer(ctx: Context, layer: str, targets: tuple[str, ...], force: bool) -> None:
+    from .pipeline import execute, usable_cpus
 
-    ran = execute(study, layer, targets, force)
+    ran = execute(ctx.study, layer, targets, force, jobs=ctx.jobs or usable_cpus())
     click.echo(f"{layer}: {len(ran)} step(s) ran" + (f" ({', '.join(ran)})" if ran else " (all up to date)"))
 
 
@@ -65,7 +69,7 @@ def _layer_command(layer: str, what: str, doc: str):
     @click.option("--force", is_flag=True, help="Rebuild the named targets even when up to date.")
     @pass_ctx
     def command(ctx: Context, targets: tuple[str, ...], force: bool) -> None:
-        _run_layer(ctx.study, layer, targets, force)
+        _run_layer(ctx, layer, targets, force)
 
     command.__doc__ = doc
     command.__name__ = layer
@@ -81,7 +85,7 @@ _layer_command("tlf", "output id", "Build analysis results and render TLFs (tlf/
 @pass_ctx
 def validate(ctx: Context) -> None:
     """Validate datasets against specs and rules, TLFs against shells and the publication."""
-    _run_layer(ctx.study, "validate", (), force=True)
+    _run_layer(ctx, "validate", (), force=True)
 
 
 @cli.command()
@@ -89,7 +93,7 @@ def validate(ctx: Context) -> None:
 def run(ctx: Context) -> None:
     """Run sdtm -> adam -> tlf -> validate on the study's raw/."""
     for layer in ("sdtm", "adam", "tlf", "validate"):
-        _run_layer(ctx.study, layer, (), force=layer == "validate")
+        _run_layer(ctx, layer, (), force=layer == "validate")
 
 
 @cli.group()
@@ -128,6 +132,15 @@ def specs_export(ctx: Context, xlsx: Path, define: bool) -> None:
             click.echo(f"define.xml -> {write_define(study.specs, standard, folder / 'define.xml', study.cutoff)}")
 
 
+def _print_traceback(exc: BaseException) -> None:
+    """The traceback; for a step run in its own process, the one it had there."""
+    child = getattr(exc, "child_traceback", None)
+    if child:
+        click.echo(child, err=True, nl=False)
+    else:
+        traceback.print_exc()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: one clear line on error, traceback only with --debug."""
     args = sys.argv[1:] if argv is None else argv
@@ -144,12 +157,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except TrialflowError as exc:
         if debug:
-            traceback.print_exc()
+            _print_traceback(exc)
         click.echo(f"error: {exc}", err=True)
         return exc.exit_code
     except Exception as exc:  # an internal error: still one line unless --debug
         if debug:
-            traceback.print_exc()
+            _print_traceback(exc)
         click.echo(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", err=True)
         return 2
     return 0

@@ -11,8 +11,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
+import io
 import json
+import os
+import pickle
+import select as io_select
 import sys
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +39,7 @@ class Step:
     inputs: list[Path] = field(default_factory=list)
     outputs: list[Path] = field(default_factory=list)
     deps: list[str] = field(default_factory=list)  # names of steps whose outputs this one reads
+    imports: tuple[str, ...] = ()  # slow-loading modules it uses: loaded before forking, shared
 
     @property
     def name(self) -> str:
@@ -121,21 +127,132 @@ def select(study: Study, layer: str, targets: tuple[str, ...]) -> tuple[dict[str
     return steps, [mine[t.upper()] for t in targets]
 
 
-def execute(study: Study, layer: str, targets: tuple[str, ...] = (), force: bool = False) -> list[str]:
-    """Run the wanted steps of a layer (and stale upstream steps); return the names that ran.
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
-    Freshness is decided when a step's turn comes, after its upstream steps ran. On a terminal a
-    progress bar names the step running."""
+
+def execute(study: Study, layer: str, targets: tuple[str, ...] = (), force: bool = False,
+            jobs: int = 1) -> list[str]:
+    """Run the wanted steps of a layer (and stale upstream steps); return the names that ran, in
+    dependency order.
+
+    Freshness is decided when a step's turn comes, after its upstream steps ran. With ``jobs`` > 1
+    up to that many steps whose upstream steps are done run at once, each in a forked process
+    (steps write disjoint files; the state file is written here only). After a failure no new
+    step starts; the steps running finish, then the first failure is raised. On a terminal a
+    progress bar counts the steps done."""
     steps, wanted = select(study, layer, targets)
+    order = plan(steps, wanted)
     state = State(study)
-    ran = []
-    with click.progressbar(plan(steps, wanted), label=layer, file=sys.stderr, hidden=not sys.stderr.isatty(),
-                           item_show_func=lambda s: s.name if s else "") as bar:
-        for step in bar:
-            digest = _digest(study, step)
-            if state.fresh(step, digest) and not (force and step.name in wanted):
+    ran: list[str] = []
+    pending = list(order)  # in dependency order: the first ready step starts first
+    done: set[str] = set()
+    running: dict[int, tuple[Step, str, int, bytearray]] = {}  # pid -> step, digest, pipe, bytes read
+    failure: BaseException | None = None
+    parallel = jobs > 1 and hasattr(os, "fork")
+    jobs = max(jobs, 1)
+    with click.progressbar(length=len(order), label=layer, file=sys.stderr, hidden=not sys.stderr.isatty(),
+                           item_show_func=lambda s: s or "") as bar:
+        while pending or running:
+            ready = next((s for s in pending if all(d in done for d in s.deps if d in steps)), None)
+            if failure is None and ready is not None and len(running) < jobs:
+                pending.remove(ready)
+                digest = _digest(study, ready)
+                if state.fresh(ready, digest) and not (force and ready.name in wanted):
+                    done.add(ready.name)
+                    bar.update(1, ready.name)
+                elif not parallel:
+                    ready.run()
+                    _finish(state, ready, digest, ran, done, bar)
+                else:
+                    pid, fd = _fork(ready)
+                    running[pid] = (ready, digest, fd, bytearray())
                 continue
+            if not running:  # a failure, or nothing startable (cannot happen with a valid plan)
+                break
+            step, digest, error = _wait_one(running)
+            if error is None:
+                _finish(state, step, digest, ran, done, bar)
+            elif failure is None:
+                failure = error
+    if failure is not None:
+        raise failure
+    rank = {s.name: i for i, s in enumerate(order)}
+    return sorted(ran, key=rank.__getitem__)
+
+
+def _finish(state: State, step: Step, digest: str, ran: list[str], done: set[str], bar) -> None:
+    state.record(step, digest)
+    ran.append(step.name)
+    done.add(step.name)
+    bar.update(1, step.name)
+
+
+def _fork(step: Step) -> tuple[int, int]:
+    """Run a step in a forked process. What it prints and how it ended come back through a pipe,
+    pickled; the parent prints each step's output whole, so concurrent steps never interleave."""
+    for module in step.imports:  # imported once, here, rather than in every forked step
+        importlib.import_module(module)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: run, report, exit without running the parent's clean-up
+        os.close(read)
+        out, err = io.StringIO(), io.StringIO()
+        sys.stdout, sys.stderr = out, err
+        error = None
+        try:
             step.run()
-            state.record(step, digest)
-            ran.append(step.name)
-    return ran
+        except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent
+            error = _portable(exc)
+        try:
+            with os.fdopen(write, "wb") as pipe:
+                pipe.write(pickle.dumps((out.getvalue(), err.getvalue(), error)))
+        finally:
+            os._exit(0)
+    os.close(write)
+    return pid, read
+
+
+def _portable(exc: BaseException) -> tuple:
+    """An exception as (class, args, attributes, traceback text): TrialflowError's file, row,
+    field and value survive pickling; one that does not pickle travels as a RuntimeError."""
+    tb = "".join(traceback.format_exception(exc))
+    state = (type(exc), exc.args, dict(vars(exc)), tb)
+    try:
+        pickle.dumps(state)
+        return state
+    except Exception:  # noqa: BLE001 - an unpicklable value in the exception
+        return (RuntimeError, (f"{type(exc).__name__}: {exc}",), {}, tb)
+
+
+def _wait_one(running: dict) -> tuple[Step, str, BaseException | None]:
+    """Read the children's pipes until one closes; reap that child, print its output and return
+    its step, digest and failure (None when it succeeded)."""
+    while True:
+        fds = {entry[2]: pid for pid, entry in running.items()}
+        for fd in io_select.select(list(fds), [], [])[0]:
+            pid = fds[fd]
+            step, digest, _, buf = running[pid]
+            chunk = os.read(fd, 1 << 16)
+            if chunk:
+                buf.extend(chunk)
+                continue
+            os.close(fd)
+            status = os.waitpid(pid, 0)[1]
+            del running[pid]
+            if not buf:  # killed, or exited before reporting
+                return step, digest, RuntimeError(
+                    f"step {step.name} ended without a result (exit status {os.waitstatus_to_exitcode(status)})")
+            out, err, error = pickle.loads(bytes(buf))
+            sys.stdout.write(out)
+            sys.stderr.write(err)
+            if error is None:
+                return step, digest, None
+            cls, args, attrs, tb = error
+            exc = cls.__new__(cls)
+            exc.args = args
+            exc.__dict__.update(attrs, child_traceback=tb)
+            return step, digest, exc

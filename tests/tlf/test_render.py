@@ -182,3 +182,48 @@ def test_every_output_byte_identical_on_rerun(study):
         for path in output_files(study, parse_shell(study.specs.tlf[sid])).values():
             assert path.exists()
         assert f'href="{sid}.html"' in index
+
+
+def test_rtf_table_structure():
+    """Titles, page x of y and the column header row in the page header (repeated on every page by
+    any reader); body rows with the stub indented and bold headers; a rule under the last row;
+    footnotes after the table; the source in the page footer."""
+    from trialflow.tlf.display import Cell, Display, DisplayRow
+
+    disp = Display(id="tx", type="table", title=("Table 9", "Ages"), subtitle=None, stub="", columns=["All (N = 2)"],
+                   widths=[1.0], footnotes=("a note {x}",),
+                   rows=[DisplayRow(None, "Age", 0, [Cell("")], True),
+                         DisplayRow("A", "Median", 1, [Cell("70.5")], False, "a")])
+    rule = "\\brdrs\\brdrw10"
+    expected = "\n".join([
+        "{\\rtf1\\ansi\\ansicpg1252\\uc1\\deff0\\deflang1033",
+        "{\\fonttbl{\\f0\\froman\\fcharset0 Times New Roman;}}",
+        "{\\info{\\title Table 9 Ages}{\\author trialflow 0.1.0}}",
+        "\\paperw12240\\paperh15840\\margl1440\\margr1440\\margt1440\\margb1440",
+        "\\sectd\\headery720\\footery720",
+        "{\\header",
+        "\\pard\\plain\\qr\\fs16 Page \\chpgn\\~of {\\field{\\*\\fldinst NUMPAGES }{\\fldrslt 1}}\\par",
+        "\\pard\\plain\\qc\\keepn\\b\\fs20 Table 9\\par",
+        "\\pard\\plain\\qc\\keepn\\fs20 Ages\\par",
+        "\\pard\\plain\\qc\\fs18 \\par",
+        # 6.5 in of text width = 9360 twips: the stub takes 3 parts of 4 (7020), the column the rest
+        f"\\trowd\\trgaph72\\trleft0\\trkeep\\clbrdrt{rule}\\clbrdrb{rule}\\cellx7020\\clbrdrt{rule}\\clbrdrb{rule}\\cellx9360",
+        "\\pard\\plain\\intbl\\ql\\b\\fs18 \\cell\\pard\\plain\\intbl\\qc\\b\\fs18 All (N = 2)\\cell\\row",
+        "\\pard\\plain\\fs4\\par",
+        "}",
+        "{\\footer",
+        "\\pard\\plain\\ql\\fs16 src\\par",
+        "}",
+        "\\trowd\\trgaph72\\trleft0\\trkeep\\cellx7020\\cellx9360",
+        "\\pard\\plain\\intbl\\ql\\b\\fs18 Age\\cell\\pard\\plain\\intbl\\qc\\fs18 \\cell\\row",
+        f"\\trowd\\trgaph72\\trleft0\\trkeep\\clbrdrb{rule}\\cellx7020\\clbrdrb{rule}\\cellx9360",
+        "\\pard\\plain\\intbl\\ql\\li240\\fs18 Median{\\super a}\\cell\\pard\\plain\\intbl\\qc\\fs18 70.5\\cell\\row",
+        "\\pard\\plain\\ql\\fs16 \\par",
+        "\\pard\\plain\\ql\\fs16 a note \\{x\\}\\par",
+        "}", ""])
+    assert table_rtf(disp, "src").decode("ascii") == expected
+
+
+def test_rtf_escape_control_characters_and_astral():
+    assert rtf_escape("a\tb\x01\n") == "a\\tab b\\'01\\line "
+    assert rtf_escape("\U0001F600") == "\\u-10179?\\u-8704?"  # UTF-16 surrogate pair, signed

@@ -19,8 +19,15 @@ def built(tmp_path_factory) -> Path:
     study = tmp_path_factory.mktemp("study")
     for name in ("specs", "raw"):
         shutil.copytree(ROOT / name, study / name)
-    assert main(["--study-dir", str(study), "run"]) == 0
+    assert main(["--study-dir", str(study), "--jobs", "2", "run"]) == 0  # steps forked, two at a time
     return study
+
+
+def test_parallel_run_reproduces_committed_outputs(built):
+    """Two steps at a time, each in its own process: the same bytes as the committed study."""
+    differ = [str(p.relative_to(ROOT)) for folder in ("sdtm", "adam", "tlf") for p in sorted((ROOT / folder).rglob("*"))
+              if p.is_file() and p.read_bytes() != (built / p.relative_to(ROOT)).read_bytes()]
+    assert not differ
 
 
 def _copy(built: Path, tmp_path: Path) -> Path:

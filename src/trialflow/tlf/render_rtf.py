@@ -1,8 +1,11 @@
-"""RTF through rtflite: titles, column headers, body, footnotes, 'Page x of y', figures embedded.
+"""RTF 1.x written directly: 'Page x of y', the titles and the column header row in the page header
+(so every reader repeats them on every page), the body as table rows, footnotes after the table,
+the source line in the page footer; a figure is its PNG embedded.
 
-rtflite passes text through unescaped when its LaTeX-like conversion is off, so every piece of
-text is escaped here (backslash, braces, non-ASCII as \\uN?) and conversion is switched off:
-an adverse-event term can never inject RTF control words.
+Word and LibreOffice paginate the table themselves, so a listing of any length is written in
+one pass (one string per record). Every piece of text is escaped: backslash and braces, control
+characters, and non-ASCII as \\uN? (UTF-16 code units), so a data value can never inject RTF
+control words. The output is ASCII and depends only on the display: byte-identical reruns.
 """
 
 from __future__ import annotations
@@ -13,105 +16,114 @@ from .. import __version__
 from .display import Display
 
 INDENT_TWIPS = 240
+PAPER = {"portrait": (12240, 15840), "landscape": (15840, 12240)}  # US letter, twips
+MARGIN = 1440  # one inch each side
+TITLE_FS, BODY_FS, FOOT_FS = 20, 18, 16  # half-points: 10, 9, 8 pt (listing cells: 8 pt)
+RULE = r"\brdrs\brdrw10"
+_ESCAPES = {ord("\\"): "\\\\", ord("{"): "\\{", ord("}"): "\\}", ord("\n"): "\\line ", ord("\t"): "\\tab ",
+            **{c: f"\\'{c:02x}" for c in range(32) if c not in (9, 10)}}
 
 
 def rtf_escape(text: str) -> str:
-    out = []
-    for ch in str(text):
+    out = str(text).translate(_ESCAPES)
+    if out.isascii():
+        return out
+    chars = []
+    for ch in out:
         code = ord(ch)
-        if ch in "\\{}":
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\line ")
-        elif code < 128:
-            out.append(ch)
+        if code < 128:
+            chars.append(ch)
         elif code <= 0xFFFF:
-            out.append(f"\\u{code if code < 32768 else code - 65536}?")
+            chars.append(f"\\u{code if code < 32768 else code - 65536}?")
         else:  # outside the BMP: UTF-16 surrogate pair
             code -= 0x10000
-            for unit in (0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF)):
-                out.append(f"\\u{unit - 65536}?")
-    return "".join(out)
+            chars += [f"\\u{unit - 65536}?" for unit in (0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF))]
+    return "".join(chars)
 
 
 def _label(text: str, mark: str | None) -> str:
     return rtf_escape(text) + (f"{{\\super {rtf_escape(mark)}}}" if mark else "")
 
 
-def _page(disp: Display):
-    import rtflite as rtf
-
-    return rtf.RTFPage(orientation="landscape" if disp.orientation == "landscape" else "portrait")
+def _para(text: str, align: str = "l", fs: int = BODY_FS, extra: str = "") -> str:
+    return f"\\pard\\plain\\q{align}{extra}\\fs{fs} {text}\\par\n"
 
 
-def _common(disp: Display, source: str) -> dict:
-    import rtflite as rtf
-
+def _document(disp: Display, source: str, body: str, column_header: str = "") -> bytes:
+    """The page set-up, header (page x of y, titles, the column header row), footer (source) around
+    a body. The column header sits in the page header so that every reader repeats it on every page."""
+    landscape = disp.orientation == "landscape"
+    width, height = PAPER["landscape" if landscape else "portrait"]
     titles = [rtf_escape(t) for t in disp.title] + ([rtf_escape(disp.subtitle)] if disp.subtitle else [])
-    return {
-        "rtf_page": _page(disp),
-        "rtf_page_header": rtf.RTFPageHeader(),  # Page \chpgn of NUMPAGES
-        "rtf_title": rtf.RTFTitle(text=titles, text_convert=[False]),
-        "rtf_page_footer": rtf.RTFPageFooter(text=[rtf_escape(source)], text_convert=[False]),
-    }
+    header = (_para("Page \\chpgn\\~of {\\field{\\*\\fldinst NUMPAGES }{\\fldrslt 1}}", "r", FOOT_FS)
+              + "".join(_para(t, "c", TITLE_FS, "\\keepn" + ("\\b" if i == 0 else "")) for i, t in enumerate(titles))
+              + _para("", "c", BODY_FS) + column_header + ("\\pard\\plain\\fs4\\par\n" if column_header else ""))
+    return "".join([
+        "{\\rtf1\\ansi\\ansicpg1252\\uc1\\deff0\\deflang1033\n",
+        "{\\fonttbl{\\f0\\froman\\fcharset0 Times New Roman;}}\n",
+        "{\\info{\\title ", rtf_escape(" ".join(disp.title)), "}{\\author trialflow ", __version__, "}}\n",
+        f"\\paperw{width}\\paperh{height}\\margl{MARGIN}\\margr{MARGIN}\\margt{MARGIN}\\margb{MARGIN}",
+        "\\landscape" if landscape else "", "\n\\sectd", "\\lndscpsxn" if landscape else "",
+        "\\headery720\\footery720\n",
+        "{\\header\n", header, "}\n",
+        "{\\footer\n", _para(rtf_escape(source), "l", FOOT_FS), "}\n",
+        body, "}\n",
+    ]).encode("ascii")
+
+
+def _row_start(rights: list[int], top: bool, bottom: bool) -> str:
+    borders = (f"\\clbrdrt{RULE}" if top else "") + (f"\\clbrdrb{RULE}" if bottom else "")
+    return ("\\trowd\\trgaph72\\trleft0\\trkeep"
+            + "".join(f"{borders}\\cellx{r}" for r in rights) + "\n")
+
+
+def _cells(texts: list[str], aligns: list[str], extras: list[str] | None = None, fs: int = BODY_FS) -> str:
+    extras = extras or [""] * len(texts)
+    return "".join(f"\\pard\\plain\\intbl\\q{a}{x}\\fs{fs} {t}\\cell" for t, a, x in zip(texts, aligns, extras)) \
+        + "\\row\n"
 
 
 def table_rtf(disp: Display, source: str) -> bytes:
-    """A table or listing as RTF text (bytes, ASCII)."""
-    import polars as pl  # rtflite and polars load only when an RTF is written (slow imports)
-    import rtflite as rtf
-
+    """A table or listing as RTF (bytes, ASCII)."""
     listing = disp.type == "listing"
     headers = list(disp.columns) if listing else [disp.stub, *disp.columns]
     widths = list(disp.widths) if listing else [3.0, *disp.widths]
-    data = {}
-    for j, _ in enumerate(headers):
-        col = []
-        for r in disp.rows:
-            if listing:
-                col.append(rtf_escape(r.cells[j].text))
-            elif j == 0:
-                col.append(_label(r.label, r.mark))
-            else:
-                col.append(rtf_escape(r.cells[j - 1].text))
-        data[f"c{j}"] = col
-    df = pl.DataFrame(data, schema={k: pl.String for k in data})
+    page = PAPER["landscape" if disp.orientation == "landscape" else "portrait"][0] - 2 * MARGIN
+    total, acc, rights = sum(widths), 0.0, []
+    for w in widths:  # relative widths -> right cell edges in twips, across the text width
+        acc += w
+        rights.append(int(page * acc / total + 0.5))
+    fs = FOOT_FS if listing else BODY_FS
+    aligns = ["l"] * len(headers) if listing else ["l"] + ["c"] * (len(headers) - 1)
+    column_header = _row_start(rights, top=True, bottom=True) \
+        + _cells([rtf_escape(h) for h in headers], aligns, ["\\b"] * len(headers), fs)
+    parts = []
+    plain, last = _row_start(rights, False, False), _row_start(rights, False, True)
     n = len(disp.rows)
-    if listing:
-        # One row of attributes, broadcast by rtflite over every body row (same bytes as a row per
-        # record): rtflite re-validates an attribute's whole matrix for every cell it encodes, so a
-        # matrix per record makes a long listing quadratic in its length.
-        justify, fmt, indent = [["l"] * len(headers)], [[""] * len(headers)], [[0] * len(headers)]
-    else:
-        justify = [["l"] + ["c"] * (len(headers) - 1) for _ in range(max(n, 1))]
-        fmt = [["b" if (r.header and j == 0) else "" for j in range(len(headers))] for r in disp.rows] or [[""]]
-        indent = [[(r.indent * INDENT_TWIPS if j == 0 else 0) for j in range(len(headers))]
-                  for r in disp.rows] or [[0]]
-    footnotes = [rtf_escape(f) for f in disp.footnotes]
-    doc = rtf.RTFDocument(
-        df=df,
-        **_common(disp, source),
-        rtf_column_header=rtf.RTFColumnHeader(text=[rtf_escape(h) for h in headers], col_rel_width=widths,
-                                              text_convert=[[False]],
-                                              text_justification=[["l"] + ["c"] * (len(headers) - 1)]),
-        rtf_body=rtf.RTFBody(col_rel_width=widths, text_convert=[[False]], text_justification=justify,
-                             text_format=fmt, text_indent_left=indent),
-        rtf_footnote=rtf.RTFFootnote(text=footnotes, text_convert=[[False]]) if footnotes else None,
-    )
-    return doc.rtf_encode().encode("ascii")
+    for i, r in enumerate(disp.rows):
+        parts.append(last if i == n - 1 else plain)
+        if listing:
+            parts.append(_cells([rtf_escape(c.text) for c in r.cells], aligns, fs=fs))
+        else:
+            stub = (f"\\li{r.indent * INDENT_TWIPS}" if r.indent else "") + ("\\b" if r.header else "")
+            parts.append(_cells([_label(r.label, r.mark), *(rtf_escape(c.text) for c in r.cells)], aligns,
+                                [stub] + [""] * len(r.cells)))
+    if not n:
+        parts += [last, _cells(["No records."] + [""] * (len(headers) - 1), aligns, fs=fs)]
+    if disp.footnotes:
+        parts += [_para("", "l", FOOT_FS), *(_para(rtf_escape(f), "l", FOOT_FS) for f in disp.footnotes)]
+    return _document(disp, source, "".join(parts), column_header)
 
 
 def figure_rtf(disp: Display, png: Path, source: str, summary: list[str], width: float, height: float) -> bytes:
-    """A figure page: titles, the PNG embedded, then summary lines and footnotes."""
-    import rtflite as rtf
-
-    lines = [rtf_escape(s) for s in summary] + [rtf_escape(f) for f in disp.footnotes]
-    doc = rtf.RTFDocument(
-        **_common(disp, source),
-        rtf_figure=rtf.RTFFigure(figures=str(png), fig_width=width, fig_height=height),
-        rtf_footnote=rtf.RTFFootnote(text=lines, as_table=False, text_convert=[False]) if lines else None,
-    )
-    return doc.rtf_encode().encode("ascii")
+    """A figure page: the PNG embedded at width x height inches, then summary lines and footnotes."""
+    data = png.read_bytes().hex()
+    lines = "\n".join(data[i:i + 128] for i in range(0, len(data), 128))
+    pict = (f"{{\\*\\shppict{{\\pict\\pngblip\\picwgoal{int(width * 1440 + 0.5)}"
+            f"\\pichgoal{int(height * 1440 + 0.5)}\n{lines}\n}}}}")
+    body = _para(pict, "c") + "".join(_para(rtf_escape(s), "l", BODY_FS) for s in summary) \
+        + "".join(_para(rtf_escape(f), "l", FOOT_FS) for f in disp.footnotes)
+    return _document(disp, source, body)
 
 
 def source_line(output: str) -> str:

@@ -14,6 +14,9 @@ from ..study import Study
 from .build import build_index, build_output, index_files, output_files
 from .shell import load_shells
 
+# what rendering loads (matplotlib, openpyxl: slow imports), loaded once by the parent of forked steps
+RENDERERS = ("trialflow.tlf.figures", "trialflow.tlf.render_xlsx")
+
 
 def _adam_xpt(study: Study, shell, name: str):
     """The XPT of an ADaM dataset a shell reads; TLFs read ADaM only."""
@@ -32,7 +35,7 @@ def steps(study: Study) -> list[Step]:
             layer="tlf", target=sid, run=partial(build_output, study, sid),
             inputs=[*(_adam_xpt(study, shell, d) for d in datasets), shell.path],
             outputs=list(output_files(study, shell).values()),
-            deps=[f"adam:{d}" for d in datasets],
+            deps=[f"adam:{d}" for d in datasets], imports=RENDERERS,
         ))
     if shells:
         out.append(Step(
