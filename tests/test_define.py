@@ -3,10 +3,10 @@
 import xml.etree.ElementTree as ET
 import zipfile
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from trialflow.cli import main
-from trialflow.io import set_cell, workbook_bytes
+from trialflow.xlsx import Workbook
 from trialflow.metadata import load_specs
 from trialflow.metadata.define import render_define
 
@@ -56,10 +56,11 @@ def test_export_refuses_path_outside_study(mini_specs, capsys):
 
 def test_formula_injection_guard(tmp_path):
     wb = Workbook()
-    for i, text in enumerate(["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "plain"], 1):
-        set_cell(wb.active, i, 1, text)
+    ws = wb.sheet("x")
+    for text in ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "plain"]:
+        ws.append([text])
     path = tmp_path / "x.xlsx"
-    path.write_bytes(workbook_bytes(wb))
+    path.write_bytes(wb.to_bytes())
     sheet = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet
     assert [c.value for c in load_workbook(path).active["A"]] == ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "plain"]

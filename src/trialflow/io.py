@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import io
 import os
-import re
 import tempfile
-import zipfile
 from pathlib import Path
 
 import pandas as pd
-
-FIXED_ZIP_TIME = (2019, 10, 31, 0, 0, 0)
-# openpyxl stamps the save time into docProps/core.xml whatever the workbook properties say
-_CORE_TIMES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 
 
 @contextlib.contextmanager
@@ -49,33 +41,3 @@ def write_text(path: str | Path, text: str) -> Path:
 def write_csv(path: str | Path, df: pd.DataFrame) -> Path:
     """CSV with '\\n' line endings, no index, UTF-8: identical frames give identical bytes."""
     return write_text(path, df.to_csv(index=False, lineterminator="\n"))
-
-
-def workbook_bytes(wb, when: dt.datetime = dt.datetime(*FIXED_ZIP_TIME)) -> bytes:
-    """Serialise an openpyxl workbook deterministically: fixed document properties and zip times."""
-    wb.properties.created = wb.properties.modified = when
-    wb.properties.creator = wb.properties.lastModifiedBy = "trialflow"
-    buf = io.BytesIO()
-    wb.save(buf)
-    out = io.BytesIO()
-    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        stamp = ("%04d-%02d-%02dT%02d:%02d:%02dZ" % FIXED_ZIP_TIME).encode()
-        for info in sorted(src.infolist(), key=lambda i: i.filename):
-            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = _CORE_TIMES.sub(lambda m: m.group(1) + stamp + m.group(2), body)
-            dst.writestr(fixed, body)
-    return out.getvalue()
-
-
-def set_cell(ws, row: int, column: int, value):
-    """Set a worksheet cell; text starting with = + - @ is stored as a string, never a formula
-    (spreadsheet formula-injection guard)."""
-    cell = ws.cell(row=row, column=column)
-    cell.value = value
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        cell.data_type = "s"
-    return cell

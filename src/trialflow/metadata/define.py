@@ -9,7 +9,8 @@ from pathlib import Path
 import jinja2
 
 from .. import __version__
-from ..io import atomic_write, set_cell, workbook_bytes
+from ..io import atomic_write
+from ..xlsx import Style, Workbook
 from .model import Specs, Variable
 
 IG = {"SDTM": {"name": "SDTMIG", "version": "3.4"}, "ADaM": {"name": "ADaMIG", "version": "1.3"}}
@@ -40,9 +41,6 @@ def write_define(specs: Specs, standard: str, path: Path, created: dt.date) -> P
 
 def write_workbook(specs: Specs, path: Path) -> Path:
     """Pinnacle-21-style spec workbook: Datasets, Variables, Codelists, Methods."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     datasets = [*specs.sdtm.values(), *specs.adam.values()]
     sheets = {
         "Datasets": (["Standard", "Dataset", "Label", "Class", "Structure", "Key Variables", "Location"],
@@ -61,13 +59,10 @@ def write_workbook(specs: Specs, path: Path) -> Path:
                      for d in datasets for v in d.variables if v.derivation]),
     }
     wb = Workbook()
-    wb.remove(wb.active)
     for title, (header, rows) in sheets.items():
-        ws = wb.create_sheet(title)
-        for c, h in enumerate(header, 1):
-            set_cell(ws, 1, c, h).font = Font(bold=True)
-        for r, row in enumerate(rows, 2):
-            for c, value in enumerate(row, 1):
-                set_cell(ws, r, c, value)
-        ws.freeze_panes = "A2"
-    return atomic_write(path, workbook_bytes(wb))
+        ws = wb.sheet(title)
+        ws.append([(h, Style(bold=True)) for h in header])
+        for row in rows:
+            ws.append(row)
+        ws.freeze_header = True
+    return atomic_write(path, wb.to_bytes())

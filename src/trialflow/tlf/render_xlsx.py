@@ -1,89 +1,59 @@
-"""XLSX through openpyxl: one sheet per table or listing (plus its ARD), deterministic bytes.
-
-Every cell is written as text through ``trialflow.io.set_cell``: text starting with = + - @
-is stored as a string, never as a formula (spreadsheet formula-injection guard).
-"""
+"""XLSX: one sheet per table or listing (plus its ARD), through trialflow.xlsx (deterministic bytes;
+text is always stored as text, never as a formula)."""
 
 from __future__ import annotations
 
-from openpyxl import Workbook
-from openpyxl.cell.rich_text import CellRichText, TextBlock
-from openpyxl.cell.text import InlineFont
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
-
-from ..io import set_cell, workbook_bytes
+from ..xlsx import Rich, Style, Workbook
 from .ard import Ard
 from .display import Display
 
-THIN = Side(style="thin")
-
 
 def _label(text: str, mark: str | None):
-    if not mark:
-        return text
-    return CellRichText([text, TextBlock(InlineFont(vertAlign="superscript"), mark)])
+    return Rich(((text, False), (mark, True))) if mark else text
 
 
 def add_table_sheet(wb: Workbook, disp: Display, source: str, name: str | None = None) -> None:
-    ws = wb.create_sheet(title=(name or disp.id)[:31])
-    r = 1
+    ws = wb.sheet(name or disp.id)
     for i, t in enumerate(disp.title + ((disp.subtitle,) if disp.subtitle else ())):
-        set_cell(ws, r, 1, t).font = Font(bold=i == 0)
-        r += 1
-    r += 1
+        ws.append([(t, Style(bold=i == 0))])
+    ws.append()
     listing = disp.type == "listing"
     headers = list(disp.columns) if listing else [disp.stub, *disp.columns]
-    for j, h in enumerate(headers, 1):
-        c = set_cell(ws, r, j, h)
-        c.font = Font(bold=True)
-        c.border = Border(top=THIN, bottom=THIN)
-        c.alignment = Alignment(horizontal="left" if (j == 1 or listing) else "center", wrap_text=True)
-    r += 1
-    for row in disp.rows:
-        if not listing:
-            c = set_cell(ws, r, 1, _label(row.label, row.mark))
-            c.alignment = Alignment(indent=row.indent)
-            if row.header:
-                c.font = Font(bold=True)
-        for j, cell in enumerate(row.cells, 1 if listing else 2):
-            c = set_cell(ws, r, j, cell.text)
-            c.alignment = Alignment(horizontal="left" if listing else "center")
-        r += 1
-    for j in range(1, len(headers) + 1):
-        ws.cell(row=r - 1, column=j).border = Border(bottom=THIN)
-    r += 1
+    ws.append([(h, Style(bold=True, top=True, bottom=True, wrap=True,
+                         align="left" if (j == 0 or listing) else "center")) for j, h in enumerate(headers)])
+    align = "left" if listing else "center"
+    last = len(disp.rows) - 1
+    for i, row in enumerate(disp.rows):
+        rule = i == last  # a rule under the last row, across every column
+        cells = [] if listing else [(_label(row.label, row.mark), Style(bold=row.header, indent=row.indent,
+                                                                        bottom=rule))]
+        cell_style = Style(align=align, bottom=rule)
+        ws.append(cells + [(c.text, cell_style) for c in row.cells])
+    ws.append()
     for f in (*disp.footnotes, source):
-        set_cell(ws, r, 1, f)
-        r += 1
-    ws.column_dimensions["A"].width = 22 if listing else 60
-    for j in range(2, len(headers) + 1):
-        ws.column_dimensions[get_column_letter(j)].width = 22
-    ws.freeze_panes = None
+        ws.append([f])
+    ws.widths = {1: 22 if listing else 60, **{j: 22 for j in range(2, len(headers) + 1)}}
 
 
 def add_ard_sheet(wb: Workbook, ard: Ard, name: str) -> None:
-    ws = wb.create_sheet(title=name[:31])
+    ws = wb.sheet(name)
     frame = ard.to_frame()
-    for j, h in enumerate(frame.columns, 1):
-        set_cell(ws, 1, j, h).font = Font(bold=True)
-    for i, rec in enumerate(frame.itertuples(index=False), 2):  # one spreadsheet line per ARD record
-        for j, v in enumerate(rec, 1):
-            set_cell(ws, i, j, v)
+    ws.append([(h, Style(bold=True)) for h in frame.columns])
+    for rec in frame.itertuples(index=False):  # one spreadsheet line per ARD record
+        ws.append(list(rec))
+    ws.freeze_header = True
 
 
 def table_xlsx(disp: Display, ard: Ard, source: str) -> bytes:
     wb = Workbook()
-    wb.remove(wb.active)
     add_table_sheet(wb, disp, source)
     add_ard_sheet(wb, ard, f"{disp.id}_ard")
-    return workbook_bytes(wb)
+    return wb.to_bytes()
 
 
 def workbook_of(tables: list[tuple[Display, str]]) -> bytes:
     """All tables and listings in one workbook, a sheet each."""
     wb = Workbook()
-    wb.remove(wb.active)
     for disp, source in tables:
         add_table_sheet(wb, disp, source)
-    return workbook_bytes(wb)
+    return wb.to_bytes()
