@@ -5,10 +5,11 @@ benchmarks/results.md.
 
     python benchmarks/run.py [--sizes 1000 10000] [--cold-runs 3] [--no-micro] [--keep]
 
-Every pipeline step (`trialflow simulate | sdtm | adam | tlf | validate`) runs in its own process:
-wall time from time.perf_counter around it, peak memory (max RSS) from os.wait4's resource usage
-of that process. Inside each process the time of every pipeline step (one SDTM domain, one ADaM
-dataset, one output) is recorded too, so results.md shows where the time goes.
+Every command (`trialflow simulate | sdtm | adam | tlf | validate`) runs in its own process, with
+trialflow's default of one step per usable CPU at a time: wall time from time.perf_counter around
+it, peak memory as the larger of the biggest process's max RSS and the summed RSS of the process
+tree (sampled). The time of every pipeline step (one SDTM domain, one ADaM dataset, one output)
+is recorded too, so results.md shows where the time goes.
 
 The I/O floor reads every raw CSV (pandas, all text) and writes the same rows as XPT with no
 logic, by the same writer the pipeline uses (trialflow.xpt); the floor with pyreadstat as the
@@ -50,51 +51,79 @@ def python() -> str:
     sys.exit("benchmarks/run.py: trialflow is not importable (run it with the project's .venv python)")
 
 
-# Runs `trialflow <args>` in this process, recording the wall time of every pipeline step it runs.
+# Runs `trialflow <args>` in this process, recording the wall time of every pipeline step it runs
+# (measured by the step runner itself, from the start of a step to its end, forked or not).
 DRIVER = r"""
 import json, sys, time
 import trialflow.pipeline as pl
-times = []
-_layer_steps = pl.layer_steps
-def layer_steps(study, layer):
-    steps = _layer_steps(study, layer)
-    for s in steps:
-        def run(run=s.run, name=s.name):
-            t0 = time.perf_counter()
-            try:
-                return run()
-            finally:
-                times.append((name, time.perf_counter() - t0))
-        s.run = run
-    return steps
-pl.layer_steps = layer_steps
+times, layers = [], []
+_execute = pl.execute
+def execute(study, layer, *args, **kwargs):
+    timings, t0 = {}, time.perf_counter()
+    try:
+        return _execute(study, layer, *args, timings=timings, **kwargs)
+    finally:
+        times.extend(timings.items())
+        layers.append((layer, time.perf_counter() - t0))
+pl.execute = execute
 from trialflow.cli import main
 try:
     code = main(sys.argv[2:])
 finally:
     with open(sys.argv[1], "w") as fh:
-        json.dump(times, fh)
+        json.dump({"steps": times, "layers": layers}, fh)
 sys.exit(code)
 """
 
 
+def tree_rss_mib(pid: int) -> float:
+    """Resident memory of a process and all its descendants, summed (MiB). Pages a forked step
+    still shares with its parent are counted in both, so this is an upper bound."""
+    parents, rss = {}, {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            parents[int(entry.name)] = int(fields[1])
+            rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        kids = [p for p, pp in parents.items() if pp == parent and p not in tree]
+        tree.update(kids)
+        frontier += kids
+    return sum(rss.get(p, 0) for p in tree) / 2**20
+
+
 def run_measured(py: str, args: list[str], cwd: Path, log: Path) -> dict:
-    """Run `trialflow <args>` in a new process; wall seconds, peak RSS (MiB), exit code, the
-    steps that ran with their times, and the last line of its output."""
+    """Run `trialflow <args>` in a new process; wall seconds, peak memory (MiB), exit code, the
+    steps that ran with their times, and the last line of its output. Peak memory is the larger of
+    the biggest single process (os.wait4's max RSS) and the process tree's summed RSS sampled every
+    50 ms (steps run two at a time in forked processes)."""
     times = log.with_suffix(".times.json")
     t0 = time.perf_counter()
+    peak_tree = 0.0
     with open(log, "wb") as out:
         proc = subprocess.Popen([py, "-c", DRIVER, str(times), *args], cwd=cwd, stdout=out,
                                 stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            peak_tree = max(peak_tree, tree_rss_mib(proc.pid))
+            time.sleep(0.05)
     wall = time.perf_counter() - t0
     code = os.waitstatus_to_exitcode(status)
     lines = log.read_text(errors="replace").strip().splitlines()
-    steps = json.loads(times.read_text()) if times.exists() else []
+    recorded = json.loads(times.read_text()) if times.exists() else {"steps": [], "layers": []}
     if code not in (0, 1):
         print(f"  trialflow {' '.join(args)} failed ({code}): {' | '.join(lines[-3:])}", file=sys.stderr)
-    return {"wall": wall, "rss": usage.ru_maxrss / 1024, "exit": code, "steps": steps,
-            "last": lines[-1] if lines else ""}
+    return {"wall": wall, "rss": max(usage.ru_maxrss / 1024, peak_tree), "exit": code,
+            "steps": recorded["steps"], "layers": recorded["layers"], "last": lines[-1] if lines else ""}
 
 
 def run_plain(py: str, code: str, argv: list[str], cwd: Path) -> dict:
@@ -366,17 +395,18 @@ def report(info: dict, cold: list[dict], results: list[dict], micro: list[list[s
     if cold:
         lines += ["## Committed 32-subject study, cold", "",
                   "`trialflow run` (sdtm → adam → tlf → validate) on a fresh copy of `specs/` and `raw/` "
-                  "(no state, no outputs), in a new process each time. Time by layer (median run; the rest is "
-                  "interpreter start-up, imports and step planning):", ""]
+                  "(no state, no outputs), in a new process each time, steps two at a time. Wall time by "
+                  "layer (median run; the rest is interpreter start-up and imports), and the sum of its "
+                  "steps' own times (more than the wall time where steps overlap):", ""]
         med_run = sorted(cold, key=lambda r: r["wall"])[len(cold) // 2]
-        by_layer: dict[str, float] = {}
+        step_sum: dict[str, float] = {}
         for name, secs in med_run["steps"]:
-            by_layer[name.split(":")[0]] = by_layer.get(name.split(":")[0], 0.0) + secs
-        steps_total = sum(by_layer.values())
-        lines += ["| layer | seconds |", "|---|---|"]
-        lines += [f"| {k} | {v:.2f} |" for k, v in by_layer.items()]
-        lines += [f"| start-up, imports, planning, hashing | {med_run['wall'] - steps_total:.2f} |",
-                  f"| **total** | **{med_run['wall']:.2f}** (peak {med_run['rss']:.0f} MiB) |", ""]
+            step_sum[name.split(":")[0]] = step_sum.get(name.split(":")[0], 0.0) + secs
+        layers_total = sum(secs for _, secs in med_run["layers"])
+        lines += ["| layer | wall seconds | sum of step seconds |", "|---|---|---|"]
+        lines += [f"| {k} | {v:.2f} | {step_sum.get(k, 0.0):.2f} |" for k, v in med_run["layers"]]
+        lines += [f"| start-up, imports | {med_run['wall'] - layers_total:.2f} | |",
+                  f"| **total** | **{med_run['wall']:.2f}** (peak {med_run['rss']:.0f} MiB) | |", ""]
     # ---- scale table
     if results:
         lines += ["## Scale", "", "Each command in its own process; wall seconds and peak RSS (MiB).", "",
@@ -405,8 +435,10 @@ def report(info: dict, cold: list[dict], results: list[dict], micro: list[list[s
                       "publication, so the published-value comparison reports differences (expected).", ""]
         # ---- where the time goes
         lines += ["## Where the time goes", "",
-                  f"The slowest pipeline steps at {big['subjects']:,} subjects (time inside the step, from the "
-                  "step registry):", "", "| step | seconds | share of its command |", "|---|---|---|"]
+                  f"The slowest pipeline steps at {big['subjects']:,} subjects (each step's wall time, from its "
+                  "start to its end as the step runner measures it; two steps run at once, so the shares of a "
+                  "command add up to more than 100%):", "", "| step | seconds | share of its command's wall time |",
+                  "|---|---|---|"]
         for layer in STEPS[1:]:
             r = big["steps"][layer]
             for name, secs in sorted(r["steps"], key=lambda t: -t[1])[:4]:

@@ -1,5 +1,9 @@
 """Step registry: dependency order and content-hash staleness."""
 
+import hashlib
+import os
+import time
+
 import pytest
 
 from trialflow import pipeline
@@ -112,3 +116,25 @@ def test_forked_failure_keeps_its_fields_and_the_other_steps_finish(tmp_path, mo
     assert ok_out.read_text() == "ok"  # the independent step ran to the end and was recorded
     layers["sdtm"][0] = Step("sdtm", "BAD", lambda: None, [], [])
     assert execute(study, "sdtm", jobs=2) == ["sdtm:BAD"]
+
+
+def test_unchanged_inputs_are_not_read_again(fake_layers, monkeypatch):
+    study, _ = fake_layers
+    raw = study.raw / "a.csv"
+    os.utime(raw, (time.time() - 10, time.time() - 10))
+    execute(study, "sdtm")
+    reads = []
+    real = hashlib.file_digest
+    monkeypatch.setattr(hashlib, "file_digest", lambda fh, alg: reads.append(fh.name) or real(fh, alg))
+    assert execute(study, "sdtm") == []
+    assert reads == []  # raw/a.csv was hashed once; its size, mtime and inode are remembered
+    raw.write_text("x\n2\n")  # same size, modified just now: not trusted to the clock, hashed at each use
+    assert execute(study, "sdtm") == ["sdtm:A", "sdtm:C"]
+    assert reads == [str(raw), str(raw)]
+
+
+def test_run_all_is_one_plan_across_layers(fake_layers):
+    study, _ = fake_layers
+    assert pipeline.run_all(study, jobs=2) == ["sdtm:A", "sdtm:C", "adam:B"]
+    assert (study.adam / "b.xpt").read_text() == "x\n1\nAB"
+    assert pipeline.run_all(study, jobs=2) == []  # no validate step here: nothing forced, all fresh

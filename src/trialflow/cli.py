@@ -44,7 +44,10 @@ def cli(ctx: click.Context, study_dir: Path, debug: bool, jobs: int) -> None:
 def _run_layer(ctx: Context, layer: str, targets: tuple[str, ...], force: bool) -> None:
     from .pipeline import execute, usable_cpus
 
-    ran = execute(ctx.study, layer, targets, force, jobs=ctx.jobs or usable_cpus())
+    _summary(layer, execute(ctx.study, layer, targets, force, jobs=ctx.jobs or usable_cpus()))
+
+
+def _summary(layer: str, ran: list[str]) -> None:
     click.echo(f"{layer}: {len(ran)} step(s) ran" + (f" ({', '.join(ran)})" if ran else " (all up to date)"))
 
 
@@ -91,9 +94,13 @@ def validate(ctx: Context) -> None:
 @cli.command()
 @pass_ctx
 def run(ctx: Context) -> None:
-    """Run sdtm -> adam -> tlf -> validate on the study's raw/."""
-    for layer in ("sdtm", "adam", "tlf", "validate"):
-        _run_layer(ctx, layer, (), force=layer == "validate")
+    """Run sdtm -> adam -> tlf -> validate on the study's raw/ (a step starts as soon as the steps
+    it reads from are done)."""
+    from .pipeline import LAYERS, run_all, usable_cpus
+
+    ran = run_all(ctx.study, jobs=ctx.jobs or usable_cpus())
+    for layer in LAYERS:
+        _summary(layer, [n for n in ran if n.startswith(f"{layer}:")])
 
 
 @cli.group()

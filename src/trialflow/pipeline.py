@@ -17,6 +17,7 @@ import os
 import pickle
 import select as io_select
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from .errors import InputError
 from .study import Study
 
 LAYERS = ("sdtm", "adam", "tlf", "validate")
+RACY_NS = 1_000_000_000
 
 
 @dataclass
@@ -69,32 +71,56 @@ def _code_digest() -> bytes:
     return h.digest()
 
 
-def _digest(study: Study, step: Step) -> str:
-    h = hashlib.sha256(_code_digest())
-    for path in sorted({Path(p) for p in step.inputs}):
-        h.update(str(path.relative_to(study.root) if path.is_relative_to(study.root) else path).encode())
-        h.update(path.read_bytes() if path.exists() else b"<missing>")
-    return h.hexdigest()
-
-
 class State:
+    """`.trialflow/state.json`: per step, the digest of the inputs it last ran on; per input file,
+    its SHA-256 with the size, mtime and inode it had then. A file whose size, mtime (ns) and inode
+    are unchanged is not read again: a 10,000-subject study's SDTM is 700 MB, read by many steps.
+    A file modified less than a second before it was hashed is not remembered (file-system clocks
+    tick coarsely: a second change in the same tick would keep the same mtime)."""
+
     def __init__(self, study: Study):
+        self.root = study.root
         self.path = study.root / ".trialflow" / "state.json"
-        self.data = {}
+        self.steps: dict[str, str] = {}
+        self.files: dict[str, list] = {}
         if self.path.exists():
             try:
-                self.data = json.loads(self.path.read_text())
-            except (ValueError, UnicodeDecodeError):
+                data = json.loads(self.path.read_text())
+                self.steps, self.files = dict(data["steps"]), dict(data["files"])
+            except (ValueError, UnicodeDecodeError, KeyError, TypeError):
                 click.echo(f"warning: unreadable {self.path}; every step counts as stale", err=True)
 
+    def file_hash(self, path: Path) -> str:
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return "<missing>"
+        key, stamp = str(path), [st.st_size, st.st_mtime_ns, st.st_ino]
+        known = self.files.get(key)
+        if known is not None and known[:3] == stamp:
+            return known[3]
+        with path.open("rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        if time.time_ns() - st.st_mtime_ns > RACY_NS:  # else a change within the clock's tick could hide
+            self.files[key] = [*stamp, digest]
+        return digest
+
+    def digest(self, step: Step) -> str:
+        """The content hash of a step's inputs (with trialflow's own code)."""
+        h = hashlib.sha256(_code_digest())
+        for path in sorted({Path(p) for p in step.inputs}):
+            h.update(str(path.relative_to(self.root) if path.is_relative_to(self.root) else path).encode())
+            h.update(self.file_hash(path).encode())
+        return h.hexdigest()
+
     def fresh(self, step: Step, digest: str) -> bool:
-        return all(p.exists() for p in step.outputs) and self.data.get(step.name) == digest
+        return all(p.exists() for p in step.outputs) and self.steps.get(step.name) == digest
 
     def record(self, step: Step, digest: str) -> None:
         """Record the digest of the inputs the step ran on (taken before it ran)."""
-        self.data[step.name] = digest
+        self.steps[step.name] = digest
         from .io import write_text
-        write_text(self.path, json.dumps(self.data, indent=1, sort_keys=True))
+        write_text(self.path, json.dumps({"steps": self.steps, "files": self.files}, indent=1, sort_keys=True))
 
 
 def plan(steps: dict[str, Step], wanted: Iterable[str]) -> list[Step]:
@@ -134,61 +160,93 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
+@dataclass
+class _Running:
+    """A step running in a forked process: what it sends back accumulates in ``received``."""
+    step: Step
+    digest: str
+    pipe: int
+    started: float
+    received: bytearray = field(default_factory=bytearray)
+
+
 def execute(study: Study, layer: str, targets: tuple[str, ...] = (), force: bool = False,
-            jobs: int = 1) -> list[str]:
+            jobs: int = 1, timings: dict[str, float] | None = None) -> list[str]:
     """Run the wanted steps of a layer (and stale upstream steps); return the names that ran, in
+    dependency order (``timings``, when given, receives each one's wall seconds). ``force``
+    reruns the named targets even when they are fresh."""
+    steps, wanted = select(study, layer, targets)
+    return run_steps(study, steps, wanted, forced=set(wanted) if force else set(), jobs=jobs, timings=timings,
+                     label=layer)
+
+
+def run_all(study: Study, jobs: int = 1, timings: dict[str, float] | None = None) -> list[str]:
+    """`trialflow run`: every step of every layer as one plan, so a step starts as soon as the steps
+    it reads from are done, whatever their layer (ADSL while the last SDTM domains are mapped, a
+    table while other ADaM datasets are derived); the validate steps always run."""
+    steps = all_steps(study, LAYERS[-1])
+    forced = {name for name, s in steps.items() if s.layer == "validate"}
+    return run_steps(study, steps, list(steps), forced=forced, jobs=jobs, timings=timings, label="run")
+
+
+def run_steps(study: Study, steps: dict[str, Step], wanted: list[str], forced: set[str], jobs: int = 1,
+              timings: dict[str, float] | None = None, label: str = "") -> list[str]:
+    """Run the wanted steps and their stale upstream steps; return the names that ran, in
     dependency order.
 
-    Freshness is decided when a step's turn comes, after its upstream steps ran. With ``jobs`` > 1
-    up to that many steps whose upstream steps are done run at once, each in a forked process
-    (steps write disjoint files; the state file is written here only). After a failure no new
-    step starts; the steps running finish, then the first failure is raised. On a terminal a
-    progress bar counts the steps done."""
-    steps, wanted = select(study, layer, targets)
+    Freshness is decided when a step's turn comes, after its upstream steps ran; a step in
+    ``forced`` runs even when fresh. With ``jobs`` > 1 up to that many steps whose upstream steps
+    are done run at once, each in a forked process (steps write disjoint files; the state file is
+    written here only). After a failure no new step starts; the steps running finish, then the
+    first failure is raised. On a terminal a progress bar counts the steps done."""
     order = plan(steps, wanted)
     state = State(study)
-    ran: list[str] = []
+    timings = {} if timings is None else timings
+    ran: set[str] = set()
     pending = list(order)  # in dependency order: the first ready step starts first
     done: set[str] = set()
-    running: dict[int, tuple[Step, str, int, bytearray]] = {}  # pid -> step, digest, pipe, bytes read
+    running: dict[int, _Running] = {}  # by process id
     failure: BaseException | None = None
     parallel = jobs > 1 and hasattr(os, "fork")
-    jobs = max(jobs, 1)
-    with click.progressbar(length=len(order), label=layer, file=sys.stderr, hidden=not sys.stderr.isatty(),
+
+    def finish(step: Step, digest: str) -> None:
+        state.record(step, digest)
+        ran.add(step.name)
+        done.add(step.name)
+        bar.update(1, step.name)
+
+    with click.progressbar(length=len(order), label=label, file=sys.stderr, hidden=not sys.stderr.isatty(),
                            item_show_func=lambda s: s or "") as bar:
         while pending or running:
             ready = next((s for s in pending if all(d in done for d in s.deps if d in steps)), None)
-            if failure is None and ready is not None and len(running) < jobs:
+            if failure is None and ready is not None and len(running) < max(jobs, 1):
                 pending.remove(ready)
-                digest = _digest(study, ready)
-                if state.fresh(ready, digest) and not (force and ready.name in wanted):
+                digest = state.digest(ready)
+                if state.fresh(ready, digest) and ready.name not in forced:
                     done.add(ready.name)
                     bar.update(1, ready.name)
-                elif not parallel:
-                    ready.run()
-                    _finish(state, ready, digest, ran, done, bar)
+                elif parallel:
+                    pid, pipe = _fork(ready)
+                    running[pid] = _Running(ready, digest, pipe, time.perf_counter())
                 else:
-                    pid, fd = _fork(ready)
-                    running[pid] = (ready, digest, fd, bytearray())
+                    started = time.perf_counter()
+                    try:
+                        ready.run()
+                    finally:
+                        timings[ready.name] = time.perf_counter() - started
+                    finish(ready, digest)
                 continue
             if not running:  # a failure, or nothing startable (cannot happen with a valid plan)
                 break
-            step, digest, error = _wait_one(running)
+            job, error = _wait_one(running)
+            timings[job.step.name] = time.perf_counter() - job.started
             if error is None:
-                _finish(state, step, digest, ran, done, bar)
+                finish(job.step, job.digest)
             elif failure is None:
                 failure = error
     if failure is not None:
         raise failure
-    rank = {s.name: i for i, s in enumerate(order)}
-    return sorted(ran, key=rank.__getitem__)
-
-
-def _finish(state: State, step: Step, digest: str, ran: list[str], done: set[str], bar) -> None:
-    state.record(step, digest)
-    ran.append(step.name)
-    done.add(step.name)
-    bar.update(1, step.name)
+    return [s.name for s in order if s.name in ran]
 
 
 def _fork(step: Step) -> tuple[int, int]:
@@ -228,31 +286,31 @@ def _portable(exc: BaseException) -> tuple:
         return (RuntimeError, (f"{type(exc).__name__}: {exc}",), {}, tb)
 
 
-def _wait_one(running: dict) -> tuple[Step, str, BaseException | None]:
-    """Read the children's pipes until one closes; reap that child, print its output and return
-    its step, digest and failure (None when it succeeded)."""
+def _wait_one(running: dict[int, _Running]) -> tuple[_Running, BaseException | None]:
+    """Read the children's pipes until one closes; reap that child, print its output and return it
+    with its failure (None when it succeeded)."""
     while True:
-        fds = {entry[2]: pid for pid, entry in running.items()}
-        for fd in io_select.select(list(fds), [], [])[0]:
-            pid = fds[fd]
-            step, digest, _, buf = running[pid]
-            chunk = os.read(fd, 1 << 16)
+        by_pipe = {job.pipe: pid for pid, job in running.items()}
+        for pipe in io_select.select(list(by_pipe), [], [])[0]:
+            pid = by_pipe[pipe]
+            job = running[pid]
+            chunk = os.read(pipe, 1 << 16)
             if chunk:
-                buf.extend(chunk)
+                job.received.extend(chunk)
                 continue
-            os.close(fd)
+            os.close(pipe)
             status = os.waitpid(pid, 0)[1]
             del running[pid]
-            if not buf:  # killed, or exited before reporting
-                return step, digest, RuntimeError(
-                    f"step {step.name} ended without a result (exit status {os.waitstatus_to_exitcode(status)})")
-            out, err, error = pickle.loads(bytes(buf))
+            if not job.received:  # killed, or exited before reporting
+                return job, RuntimeError(f"step {job.step.name} ended without a result "
+                                         f"(exit status {os.waitstatus_to_exitcode(status)})")
+            out, err, error = pickle.loads(bytes(job.received))
             sys.stdout.write(out)
             sys.stderr.write(err)
             if error is None:
-                return step, digest, None
+                return job, None
             cls, args, attrs, tb = error
             exc = cls.__new__(cls)
             exc.args = args
             exc.__dict__.update(attrs, child_traceback=tb)
-            return step, digest, exc
+            return job, exc

@@ -15,7 +15,7 @@ from trialflow.adam import steps as adam_steps
 from trialflow.adam.common import Params, check_rules
 from trialflow.cli import main
 from trialflow.metadata import validate
-from trialflow.pipeline import _digest, State, all_steps, plan
+from trialflow.pipeline import State, all_steps, plan
 from trialflow.study import Study
 from trialflow.xpt import read_xpt
 
@@ -56,7 +56,7 @@ def test_trialflow_adam_end_to_end(tmp_path):
     state = State(study)
     for step in plan(steps, [n for n in steps if n.startswith("adam:")]):
         if step.layer == "sdtm":
-            state.record(step, _digest(study, step))  # the committed SDTM is the input; no raw/
+            state.record(step, state.digest(step))  # the committed SDTM is the input; no raw/
     assert main(["--study-dir", str(tmp_path), "adam"]) == 0
     specs, params = study.specs, Params.of(study.specs)
     for module in MODULES:

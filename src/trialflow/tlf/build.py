@@ -18,6 +18,7 @@ from .engine import analyse
 from .published import compare_published, verdict_index
 from .render_html import index_html, output_html
 from .render_rtf import figure_rtf, source_line, table_rtf
+from .render_xlsx import table_xlsx, workbook_of
 from .shell import Shell, load_shells, parse_shell
 
 
@@ -53,9 +54,8 @@ def figure_summary(shell: Shell, ard: Ard) -> list[str]:
 
 def render(study: Study, shell: Shell, ard: Ard) -> dict[str, Path]:
     """Write every rendered file of one output from its ARD."""
-    # matplotlib and openpyxl are imported here, by the outputs that need them, not at step listing
+    # matplotlib is imported here, by the outputs that need it, not at step listing
     from .figures import draw
-    from .render_xlsx import table_xlsx
 
     files = output_files(study, shell)
     source = source_line(shell.id)
@@ -100,8 +100,6 @@ def index_files(study: Study) -> list[Path]:
 def build_index(study: Study) -> list[Path]:
     """tlf/index.html (links every output), tlf/tlf.xlsx (a sheet per table/listing),
     tlf/ard/ard.csv (all ARD records) and tlf/published.csv (every published cell compared)."""
-    from .render_xlsx import workbook_of
-
     shells = load_shells(study.specs)
     outputs, tables, frames, compared = [], [], [], []
     for sid, shell in shells.items():

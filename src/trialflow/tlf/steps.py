@@ -14,8 +14,8 @@ from ..study import Study
 from .build import build_index, build_output, index_files, output_files
 from .shell import load_shells
 
-# what rendering loads (matplotlib, openpyxl: slow imports), loaded once by the parent of forked steps
-RENDERERS = ("trialflow.tlf.figures", "trialflow.tlf.render_xlsx")
+# what rendering loads slowly (matplotlib): loaded once by the parent of forked steps
+RENDERERS = ("trialflow.tlf.figures",)
 
 
 def _adam_xpt(study: Study, shell, name: str):
