@@ -195,15 +195,15 @@ def run_steps(study: Study, steps: dict[str, Step], wanted: list[str], forced: s
     dependency order.
 
     Freshness is decided when a step's turn comes, after its upstream steps ran; a step in
-    ``forced`` runs even when fresh. With ``jobs`` > 1 up to that many steps whose upstream steps
-    are done run at once, each in a forked process (steps write disjoint files; the state file is
+    ``forced`` runs even when fresh. Of the steps whose upstream steps are done, the one with the
+    most input bytes goes first. With ``jobs`` > 1 up to that many run at once, each in a forked process (steps write disjoint files; the state file is
     written here only). After a failure no new step starts; the steps running finish, then the
     first failure is raised. On a terminal a progress bar counts the steps done."""
     order = plan(steps, wanted)
     state = State(study)
     timings = {} if timings is None else timings
     ran: set[str] = set()
-    pending = list(order)  # in dependency order: the first ready step starts first
+    pending = list(order)  # in dependency order
     done: set[str] = set()
     running: dict[int, _Running] = {}  # by process id
     failure: BaseException | None = None
@@ -218,7 +218,8 @@ def run_steps(study: Study, steps: dict[str, Step], wanted: list[str], forced: s
     with click.progressbar(length=len(order), label=label, file=sys.stderr, hidden=not sys.stderr.isatty(),
                            item_show_func=lambda s: s or "") as bar:
         while pending or running:
-            ready = next((s for s in pending if all(d in done for d in s.deps if d in steps)), None)
+            ready = max((s for s in pending if all(d in done for d in s.deps if d in steps)), default=None,
+                        key=_input_bytes)  # the most to read first (max keeps the first of equals)
             if failure is None and ready is not None and len(running) < max(jobs, 1):
                 pending.remove(ready)
                 digest = state.digest(ready)
@@ -247,6 +248,18 @@ def run_steps(study: Study, steps: dict[str, Step], wanted: list[str], forced: s
     if failure is not None:
         raise failure
     return [s.name for s in order if s.name in ran]
+
+
+def _input_bytes(step: Step) -> int:
+    """What a step reads, in bytes: the scheduler's estimate of its work (big steps start first,
+    so that the longest ones do not end up alone at the end)."""
+    total = 0
+    for path in step.inputs:
+        try:
+            total += os.stat(path).st_size
+        except OSError:
+            pass
+    return total
 
 
 def _fork(step: Step) -> tuple[int, int]:

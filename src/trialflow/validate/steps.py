@@ -1,6 +1,10 @@
 """`trialflow validate`: datasets against specs and conformance rules, TLFs against their shells and
 the publication; writes tlf/validation.json, tlf/validation.html and define.xml; prints one screen.
 
+Three steps: DEFINE (define.xml from the specs), DATASETS (every XPT against its pandera schema
+and the conformance rules: tlf/validation_datasets.json; it needs no TLF, so in `trialflow run`
+it runs beside the TLF steps) and REPORT (the TLF checks, then the whole report).
+
 Exit code 1 (ValidationFailed) when a dataset rule of severity error fails or a published value
 that must be reproduced differs.
 """
@@ -47,8 +51,22 @@ def dataset_findings(study: Study) -> list[Finding]:
     return out + check_package(pkg)
 
 
-def run_validation(study: Study) -> dict:
+def findings_path(study: Study):
+    return study.tlf / "validation_datasets.json"
+
+
+def write_dataset_findings(study: Study) -> None:
+    """The dataset half of the report (schemas and conformance rules), written on its own so that
+    it runs beside the TLF steps, which it does not need."""
     findings = [{"kind": "dataset", **asdict(f)} for f in dataset_findings(study)]
+    write_text(findings_path(study), json.dumps(findings, indent=1, sort_keys=True, default=str) + "\n")
+
+
+def run_validation(study: Study) -> dict:
+    path = findings_path(study)
+    if not path.exists():
+        raise InputError("no dataset findings (run 'trialflow validate')", file=path)
+    findings = json.loads(path.read_text())
     cells = tlf_checks(study)
     report = {"study": study.specs.study.get("studyid"), "datasets": findings, "tlf": cells,
               "summary": summarise(findings, cells)}
@@ -99,12 +117,17 @@ def steps(study: Study) -> list[Step]:
         for standard, folder in (("SDTM", study.sdtm), ("ADaM", study.adam)):
             write_define(study.specs, standard, folder / "define.xml", study.cutoff)
 
-    inputs = [p for s in upstream for p in s.outputs]
+    datasets = [s for s in upstream if s.layer != "tlf"]
+    tlfs = [s for s in upstream if s.layer == "tlf"]
     return [
         Step("validate", "DEFINE", define, inputs=spec_files,
              outputs=[study.sdtm / "define.xml", study.adam / "define.xml"]),
-        Step("validate", "REPORT", lambda: run_validation(study), inputs=[*inputs, *spec_files],
+        Step("validate", "DATASETS", lambda: write_dataset_findings(study),
+             inputs=[*(p for s in datasets for p in s.outputs), *spec_files], outputs=[findings_path(study)],
+             deps=[s.name for s in datasets]),
+        Step("validate", "REPORT", lambda: run_validation(study),
+             inputs=[*(p for s in tlfs for p in s.outputs), findings_path(study), *spec_files],
              outputs=[study.tlf / "validation.json", study.tlf / "validation.html"],
-             deps=[s.name for s in upstream]),
+             deps=[*(s.name for s in tlfs), "validate:DATASETS"]),
     ]
 
