@@ -49,10 +49,11 @@ PLAIN = Style()
 
 
 def xml_text(text: str) -> str:
-    out = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    if _UNSAFE.search(out):
-        out = _UNSAFE.sub(lambda m: f"_x{ord(m.group()):04X}_", out)
-    return out
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if _UNSAFE.search(text):
+        text = _UNSAFE.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+    return text
 
 
 def column_letter(index: int) -> str:
@@ -98,6 +99,8 @@ class Workbook:
         return self._styles[style]
 
     def _cell(self, ref: str, cell) -> str:
+        if type(cell) is str and cell:  # the common case first: plain text
+            return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{xml_text(cell)}</t></is></c>'
         style = PLAIN
         if isinstance(cell, tuple):
             cell, style = cell

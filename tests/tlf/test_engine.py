@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
@@ -147,6 +148,9 @@ def test_json_roundtrip_and_determinism(adam):
     assert back.to_json() == a
     assert back.value("LT65", "ALL", "pct") == 25.0
     assert b'NaN' not in a and a.endswith(b"}\n")
+    rec = back.rows[0]  # every field of a record is written and read back
+    line = json.loads(a)["rows"][0]
+    assert line == {**rec._asdict(), "subjects": list(rec.subjects)}
 
 
 def test_bad_expression_names_the_row(adam):

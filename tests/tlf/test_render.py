@@ -124,8 +124,13 @@ def test_xlsx_formula_injection_guard(adam):
     cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
     assert {c.value for c in cells} >= {'=HYPERLINK("x")', "=SUM(A1)"}
     assert all(c.data_type == "s" for c in cells)  # stored as text, never as a formula
-    # the ARD sheet carries the same guard
-    ard_cells = [c for row in wb["lx_ard"].iter_rows() for c in row if c.value == '=HYPERLINK("x")']
+    assert wb.sheetnames == ["lx"]  # a listing is its one sheet (its ARD would repeat its rows)
+    # a table's ARD sheet carries the same guard
+    sh = shell([{"key": "AE", "label": "", "stat": "count_pct", "dataset": "ADAE", "expand": ["AETERM"]}])
+    ard = analyse(sh, adam)
+    wb = openpyxl.load_workbook(io.BytesIO(table_xlsx(build_display(sh, ard), ard, "src")))
+    assert wb.sheetnames[1].endswith("_ard")
+    ard_cells = [c for row in wb[wb.sheetnames[1]].iter_rows() for c in row if c.value == '=HYPERLINK("x")']
     assert ard_cells and all(c.data_type == "s" for c in ard_cells)
 
 

@@ -31,7 +31,8 @@ Stat = tuple[str, object, int | None, tuple[str, ...]]  # (statistic, value, den
 
 
 def _ids(s: pd.Series) -> tuple[str, ...]:
-    return tuple(sorted(pd.unique(s.astype(str))))
+    """Distinct subject ids, sorted (numpy sorts the unicode array; Python sorts the same way)."""
+    return tuple(np.sort(np.asarray(pd.unique(s.astype(str)), dtype=str)).tolist())
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""XLSX: one sheet per table or listing (plus its ARD), through trialflow.xlsx (deterministic bytes;
+"""XLSX: one sheet per table or listing (a table's ARD beside it), through trialflow.xlsx (deterministic bytes;
 text is always stored as text, never as a formula)."""
 
 from __future__ import annotations
@@ -45,9 +45,12 @@ def add_ard_sheet(wb: Workbook, ard: Ard, name: str) -> None:
 
 
 def table_xlsx(disp: Display, ard: Ard, source: str) -> bytes:
+    """The table with its ARD sheet (the numbers behind every cell, unrounded, with their subjects);
+    a listing's ARD would repeat its rows value by value, so a listing is its one sheet."""
     wb = Workbook()
     add_table_sheet(wb, disp, source)
-    add_ard_sheet(wb, ard, f"{disp.id}_ard")
+    if disp.type != "listing":
+        add_ard_sheet(wb, ard, f"{disp.id}_ard")
     return wb.to_bytes()
 
 
