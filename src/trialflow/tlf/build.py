@@ -54,14 +54,13 @@ def figure_summary(shell: Shell, ard: Ard) -> list[str]:
 
 def render(study: Study, shell: Shell, ard: Ard) -> dict[str, Path]:
     """Write every rendered file of one output from its ARD."""
-    # matplotlib is imported here, by the outputs that need it, not at step listing
-    from .figures import draw
-
     files = output_files(study, shell)
     source = source_line(shell.id)
     results = compare_published(shell, ard)
     disp = build_display(shell, ard, verdict_index(results))
     if shell.type == "figure":
+        from .figures import draw  # matplotlib (a slow import) only where a figure is drawn
+
         png, svg, (w, h) = draw(shell, ard)
         atomic_write(files["png"], png)
         atomic_write(files["svg"], svg)

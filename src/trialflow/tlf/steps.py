@@ -14,8 +14,8 @@ from ..study import Study
 from .build import build_index, build_output, index_files, output_files
 from .shell import load_shells
 
-# what rendering loads slowly (matplotlib): loaded once by the parent of forked steps
-RENDERERS = ("trialflow.tlf.figures",)
+# what drawing a figure loads slowly (matplotlib): loaded once by the parent of forked steps
+FIGURES = ("trialflow.tlf.figures",)
 
 
 def _adam_xpt(study: Study, shell, name: str):
@@ -35,7 +35,7 @@ def steps(study: Study) -> list[Step]:
             layer="tlf", target=sid, run=partial(build_output, study, sid),
             inputs=[*(_adam_xpt(study, shell, d) for d in datasets), shell.path],
             outputs=list(output_files(study, shell).values()),
-            deps=[f"adam:{d}" for d in datasets], imports=RENDERERS,
+            deps=[f"adam:{d}" for d in datasets], imports=FIGURES if shell.type == "figure" else (),
         ))
     if shells:
         out.append(Step(
