@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import signal
 import time
 
 import pytest
@@ -121,16 +122,34 @@ def test_forked_failure_keeps_its_fields_and_the_other_steps_finish(tmp_path, mo
 def test_unchanged_inputs_are_not_read_again(fake_layers, monkeypatch):
     study, _ = fake_layers
     raw = study.raw / "a.csv"
-    os.utime(raw, (time.time() - 10, time.time() - 10))
+    monkeypatch.setattr(pipeline, "RACY_NS", 0)  # trust a file's stamp however recent
     execute(study, "sdtm")
     reads = []
     real = hashlib.file_digest
     monkeypatch.setattr(hashlib, "file_digest", lambda fh, alg: reads.append(fh.name) or real(fh, alg))
     assert execute(study, "sdtm") == []
-    assert reads == []  # raw/a.csv was hashed once; its size, mtime and inode are remembered
-    raw.write_text("x\n2\n")  # same size, modified just now: not trusted to the clock, hashed at each use
+    assert reads == []  # raw/a.csv was hashed once; its size, times and inode are remembered
+    monkeypatch.setattr(pipeline, "RACY_NS", 2_000_000_000)
+    raw.write_text("x\n2\n")  # same size, changed just now: not trusted to the clock, hashed at each use
     assert execute(study, "sdtm") == ["sdtm:A", "sdtm:C"]
     assert reads == [str(raw), str(raw)]
+
+
+def test_failed_step_is_stale_until_it_succeeds(fake_layers, monkeypatch):
+    study, log = fake_layers
+    execute(study, "sdtm")
+    layers = pipeline.layer_steps(study, "sdtm")
+    good = layers[0].run
+
+    def half_done():
+        (study.sdtm / "a.xpt").write_text("partly rewritten")
+        raise InputError("disk full")
+
+    layers[0].run = half_done
+    with pytest.raises(InputError):
+        execute(study, "sdtm", ("A",), force=True)
+    layers[0].run = good
+    assert execute(study, "sdtm") == ["sdtm:A"]  # same inputs, but its last run did not end well
 
 
 def test_run_all_is_one_plan_across_layers(fake_layers):
@@ -138,3 +157,23 @@ def test_run_all_is_one_plan_across_layers(fake_layers):
     assert pipeline.run_all(study, jobs=2) == ["sdtm:A", "sdtm:C", "adam:B"]
     assert (study.adam / "b.xpt").read_text() == "x\n1\nAB"
     assert pipeline.run_all(study, jobs=2) == []  # no validate step here: nothing forced, all fresh
+
+
+def test_sigterm_stops_the_forked_steps(tmp_path, monkeypatch):
+    """A CI time-out or `kill` on trialflow ends the steps it forked too: none is left running."""
+    marker = tmp_path / "child.pid"
+
+    def slow():
+        marker.write_text(str(os.getpid()))
+        os.kill(os.getppid(), signal.SIGTERM)
+        time.sleep(60)
+
+    layers = {"sdtm": [Step("sdtm", "SLOW", slow, [], [tmp_path / "never"])]}
+    monkeypatch.setattr(pipeline, "layer_steps", lambda study, layer: layers.get(layer, []))
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        execute(Study(tmp_path), "sdtm", jobs=2)
+    assert time.monotonic() - started < 30
+    with pytest.raises(ProcessLookupError):  # stopped and reaped
+        os.kill(int(marker.read_text()), 0)
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is put back

@@ -20,15 +20,16 @@ def _book() -> Workbook:
     ws.append([(Rich((("Median", False), ("a", True))), Style(indent=1)), ("70.5 (51–84)", Style(align="center"))])
     ws.append([1, 2.5, float("nan"), None, "", "=1+1", "a & <b>", "tab\there\x01", "_x0041_", True])
     ws.widths = {1: 60, 2: 22}
-    wb.sheet("t1")  # a second sheet of the same name gets a suffix
-    wb.sheet("a/b:c")
+    wb.sheet("T1")  # a second sheet of the same name (Excel ignores case) gets a suffix
+    wb.sheet('a/b:c "q"')
+    ws.append([float("inf"), float("-inf")])
     return wb
 
 
 def test_workbook_reads_back():
     data = _book().to_bytes()
     wb = load_workbook(io.BytesIO(data), rich_text=True)
-    assert wb.sheetnames == ["t1", "t1_2", "a_b_c"]
+    assert wb.sheetnames == ["t1", "T1_2", 'a_b_c "q"']
     ws = wb["t1"]
     assert ws["A1"].value == "Table 1" and ws["A1"].font.b
     assert ws["B3"].value == "All (N = 2)" and ws["B3"].alignment.horizontal == "center"
@@ -43,6 +44,7 @@ def test_workbook_reads_back():
     # a control character XML cannot carry is written as Excel's _xHHHH_ escape (Excel shows the
     # character; openpyxl leaves the escape); literal text that looks like an escape is protected
     assert row[6:] == ["a & <b>", "tab\there_x0001_", "_x0041_", "True"]
+    assert all(c.value is None for c in ws[6])  # infinities: empty cells
     assert ws.column_dimensions["A"].width == 60
     assert not math.isnan(ws.column_dimensions["B"].width)
 
@@ -53,3 +55,7 @@ def test_workbook_bytes_are_deterministic():
 
 def test_column_letters():
     assert [column_letter(i) for i in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
+
+
+def test_empty_workbook_has_a_sheet():
+    assert load_workbook(io.BytesIO(Workbook().to_bytes())).sheetnames == ["Sheet"]

@@ -8,6 +8,7 @@ therefore rebuilds ADRS and whatever stale step it depends on, and nothing more.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib
@@ -16,7 +17,9 @@ import json
 import os
 import pickle
 import select as io_select
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -26,11 +29,11 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import InputError
+from .errors import InputError, SpecError
 from .study import Study
 
 LAYERS = ("sdtm", "adam", "tlf", "validate")
-RACY_NS = 1_000_000_000
+RACY_NS = 2_000_000_000
 
 
 @dataclass
@@ -73,10 +76,10 @@ def _code_digest() -> bytes:
 
 class State:
     """`.trialflow/state.json`: per step, the digest of the inputs it last ran on; per input file,
-    its SHA-256 with the size, mtime and inode it had then. A file whose size, mtime (ns) and inode
-    are unchanged is not read again: a 10,000-subject study's SDTM is 700 MB, read by many steps.
-    A file modified less than a second before it was hashed is not remembered (file-system clocks
-    tick coarsely: a second change in the same tick would keep the same mtime)."""
+    its SHA-256 with the size, mtime, ctime and inode it had then. A file whose size, times (ns) and
+    inode are unchanged is not read again: a 10,000-subject study's SDTM is 700 MB, read by many
+    steps. A file changed less than two seconds before it was hashed is not remembered (file-system
+    clocks tick coarsely: a second change in the same tick would keep the same times)."""
 
     def __init__(self, study: Study):
         self.root = study.root
@@ -95,13 +98,14 @@ class State:
             st = path.stat()
         except FileNotFoundError:
             return "<missing>"
-        key, stamp = str(path), [st.st_size, st.st_mtime_ns, st.st_ino]
+        key, stamp = str(path), [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
         known = self.files.get(key)
-        if known is not None and known[:3] == stamp:
-            return known[3]
+        if known is not None and known[:4] == stamp:
+            return known[4]
+        now = time.time_ns()
         with path.open("rb") as fh:
             digest = hashlib.file_digest(fh, "sha256").hexdigest()
-        if time.time_ns() - st.st_mtime_ns > RACY_NS:  # else a change within the clock's tick could hide
+        if now - max(st.st_mtime_ns, st.st_ctime_ns) > RACY_NS:  # else a change in the same clock tick could hide
             self.files[key] = [*stamp, digest]
         return digest
 
@@ -119,6 +123,14 @@ class State:
     def record(self, step: Step, digest: str) -> None:
         """Record the digest of the inputs the step ran on (taken before it ran)."""
         self.steps[step.name] = digest
+        self._save()
+
+    def forget(self, step: Step) -> None:
+        """A step about to run is stale until it ends well (it may rewrite some outputs and fail)."""
+        if self.steps.pop(step.name, None) is not None:
+            self._save()
+
+    def _save(self) -> None:
         from .io import write_text
         write_text(self.path, json.dumps({"steps": self.steps, "files": self.files}, indent=1, sort_keys=True))
 
@@ -216,37 +228,48 @@ def run_steps(study: Study, steps: dict[str, Step], wanted: list[str], forced: s
         bar.update(1, step.name)
 
     with click.progressbar(length=len(order), label=label, file=sys.stderr, hidden=not sys.stderr.isatty(),
-                           item_show_func=lambda s: s or "") as bar:
-        while pending or running:
-            ready = max((s for s in pending if all(d in done for d in s.deps if d in steps)), default=None,
-                        key=_input_bytes)  # the most to read first (max keeps the first of equals)
-            if failure is None and ready is not None and len(running) < max(jobs, 1):
-                pending.remove(ready)
-                digest = state.digest(ready)
-                if state.fresh(ready, digest) and ready.name not in forced:
-                    done.add(ready.name)
-                    bar.update(1, ready.name)
-                elif parallel:
-                    pid, pipe = _fork(ready)
-                    running[pid] = _Running(ready, digest, pipe, time.perf_counter())
-                else:
-                    started = time.perf_counter()
-                    try:
-                        ready.run()
-                    finally:
-                        timings[ready.name] = time.perf_counter() - started
-                    finish(ready, digest)
-                continue
-            if not running:  # a failure, or nothing startable (cannot happen with a valid plan)
-                break
-            job, error = _wait_one(running)
-            timings[job.step.name] = time.perf_counter() - job.started
-            if error is None:
-                finish(job.step, job.digest)
-            elif failure is None:
-                failure = error
+                           item_show_func=lambda s: s or "") as bar, _terminate_on_sigterm(parallel):
+        try:
+            while pending or running:
+                ready = max((s for s in pending if all(d in done for d in s.deps if d in steps)), default=None,
+                            key=_input_bytes)  # the most to read first (max keeps the first of equals)
+                if failure is None and ready is not None and len(running) < max(jobs, 1):
+                    pending.remove(ready)
+                    digest = state.digest(ready)
+                    if state.fresh(ready, digest) and ready.name not in forced:
+                        done.add(ready.name)
+                        bar.update(1, ready.name)
+                        continue
+                    state.forget(ready)  # until it ends well: half-rewritten outputs are never fresh
+                    if parallel:
+                        pid, pipe = _fork(ready)
+                        running[pid] = _Running(ready, digest, pipe, time.perf_counter())
+                    else:
+                        started = time.perf_counter()
+                        try:
+                            ready.run()
+                        finally:
+                            timings[ready.name] = time.perf_counter() - started
+                        finish(ready, digest)
+                    continue
+                if not running:
+                    break
+                job, error = _wait_one(running)
+                timings[job.step.name] = time.perf_counter() - job.started
+                if error is None:
+                    finish(job.step, job.digest)
+                elif failure is None:
+                    failure = error
+                else:  # reported after the first one, which ends the run
+                    click.echo(f"error: {job.step.name}: {error}", err=True)
+        except BaseException:
+            _stop(running)  # Ctrl-C, SIGTERM or a failure here: no step is left running on its own
+            raise
     if failure is not None:
         raise failure
+    if pending:
+        raise SpecError(f"steps whose upstream steps can never run (a dependency cycle): "
+                        f"{', '.join(s.name for s in pending)}")
     return [s.name for s in order if s.name in ran]
 
 
@@ -270,6 +293,7 @@ def _fork(step: Step) -> tuple[int, int]:
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: run, report, exit without running the parent's clean-up
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.close(read)
         out, err = io.StringIO(), io.StringIO()
         sys.stdout, sys.stderr = out, err
@@ -287,16 +311,17 @@ def _fork(step: Step) -> tuple[int, int]:
     return pid, read
 
 
-def _portable(exc: BaseException) -> tuple:
-    """An exception as (class, args, attributes, traceback text): TrialflowError's file, row,
-    field and value survive pickling; one that does not pickle travels as a RuntimeError."""
+def _portable(exc: BaseException) -> tuple[bytes, str]:
+    """An exception, pickled, with its traceback text. Pickle keeps what an exception's own
+    reduction keeps (TrialflowError's file, row, field, value; OSError's filename); one that does
+    not survive a round trip travels as a RuntimeError carrying its type and message."""
     tb = "".join(traceback.format_exception(exc))
-    state = (type(exc), exc.args, dict(vars(exc)), tb)
     try:
-        pickle.dumps(state)
-        return state
-    except Exception:  # noqa: BLE001 - an unpicklable value in the exception
-        return (RuntimeError, (f"{type(exc).__name__}: {exc}",), {}, tb)
+        data = pickle.dumps(exc)
+        pickle.loads(data)
+    except Exception:  # noqa: BLE001 - an exception that does not pickle
+        data = pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
+    return data, tb
 
 
 def _wait_one(running: dict[int, _Running]) -> tuple[_Running, BaseException | None]:
@@ -317,13 +342,47 @@ def _wait_one(running: dict[int, _Running]) -> tuple[_Running, BaseException | N
             if not job.received:  # killed, or exited before reporting
                 return job, RuntimeError(f"step {job.step.name} ended without a result "
                                          f"(exit status {os.waitstatus_to_exitcode(status)})")
-            out, err, error = pickle.loads(bytes(job.received))
+            try:
+                out, err, error = pickle.loads(bytes(job.received))
+            except Exception:  # noqa: BLE001 - cut short: the child died while reporting
+                return job, RuntimeError(f"step {job.step.name} ended with an unreadable result "
+                                         f"(exit status {os.waitstatus_to_exitcode(status)})")
             sys.stdout.write(out)
             sys.stderr.write(err)
             if error is None:
                 return job, None
-            cls, args, attrs, tb = error
-            exc = cls.__new__(cls)
-            exc.args = args
-            exc.__dict__.update(attrs, child_traceback=tb)
+            data, tb = error
+            exc = pickle.loads(data)
+            exc.child_traceback = tb
             return job, exc
+
+
+def _stop(running: dict[int, _Running]) -> None:
+    """End every running step (SIGTERM), reap it and close its pipe."""
+    for pid in running:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    for pid, job in running.items():
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        with contextlib.suppress(OSError):
+            os.close(job.pipe)
+    running.clear()
+
+
+@contextlib.contextmanager
+def _terminate_on_sigterm(active: bool):
+    """While steps run in child processes, SIGTERM (a CI time-out, `kill`) raises in the parent as
+    Ctrl-C does, so the children are stopped too rather than left running on their own."""
+    if not active or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

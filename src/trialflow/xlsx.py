@@ -82,10 +82,10 @@ class Workbook:
         self._styles: dict[Style, int] = {PLAIN: 0}
 
     def sheet(self, name: str) -> Sheet:
-        title = _SHEET_NAME.sub("_", name)[:31]
-        taken = {s.name for s in self.sheets}
+        title = _SHEET_NAME.sub("_", name).strip("'")[:31] or "Sheet"
+        taken = {s.name.casefold() for s in self.sheets}  # Excel ignores case in sheet names
         base, n = title, 1
-        while title in taken:  # sheet names are unique (Excel ignores case)
+        while title.casefold() in taken:
             n += 1
             title = f"{base[:31 - len(str(n)) - 1]}_{n}"
         ws = Sheet(title)
@@ -115,8 +115,11 @@ class Workbook:
             return f'<c r="{ref}"{attr} t="inlineStr"><is>{runs}</is></c>'
         if isinstance(cell, numbers.Integral) and not isinstance(cell, bool):
             return f'<c r="{ref}"{attr}><v>{int(cell)}</v></c>'
-        if isinstance(cell, numbers.Real) and not isinstance(cell, bool) and math.isfinite(cell):
-            return f'<c r="{ref}"{attr}><v>{float(cell)!r}</v></c>'
+        if isinstance(cell, numbers.Real) and not isinstance(cell, bool):
+            value = float(cell)
+            if not math.isfinite(value):  # NaN and infinities have no cell value
+                return f'<c r="{ref}"{attr}/>' if s else ""
+            return f'<c r="{ref}"{attr}><v>{value!r}</v></c>'
         return f'<c r="{ref}"{attr} t="inlineStr"><is><t xml:space="preserve">{xml_text(str(cell))}</t></is></c>'
 
     def _sheet_xml(self, ws: Sheet) -> str:
@@ -162,6 +165,8 @@ class Workbook:
                 "</styleSheet>")
 
     def to_bytes(self) -> bytes:
+        if not self.sheets:  # a workbook needs a sheet (Excel reports one without as corrupt)
+            self.sheet("Sheet")
         sheets = {f"xl/worksheets/sheet{i}.xml": self._sheet_xml(ws) for i, ws in enumerate(self.sheets, 1)}
         n = len(self.sheets)
         stamp = "%04d-%02d-%02dT%02d:%02d:%02dZ" % FIXED_TIME
@@ -194,7 +199,7 @@ class Workbook:
             f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified></cp:coreProperties>',
             "xl/workbook.xml": _XML_DECL + f'<workbook xmlns="{MAIN}" xmlns:r="{RELS}"><bookViews><workbookView/>'
             "</bookViews><sheets>"
-            + "".join(f'<sheet name="{xml_text(ws.name)}" sheetId="{i}" r:id="rId{i}"/>'
+            + "".join(f'<sheet name="{xml_text(ws.name).replace(chr(34), "&quot;")}" sheetId="{i}" r:id="rId{i}"/>'
                       for i, ws in enumerate(self.sheets, 1)) + "</sheets></workbook>",
             "xl/_rels/workbook.xml.rels": _XML_DECL + f'<Relationships xmlns="{PKG_RELS}">'
             + "".join(f'<Relationship Id="rId{i}" Type="{RELS}/worksheet" Target="worksheets/sheet{i}.xml"/>'

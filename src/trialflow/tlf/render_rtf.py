@@ -10,6 +10,7 @@ control words. The output is ASCII and depends only on the display: byte-identic
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 from .. import __version__
@@ -110,16 +111,18 @@ def table_rtf(disp: Display, source: str) -> bytes:
                                 [stub] + [""] * len(r.cells)))
     if not n:
         parts += [last, _cells(["No records."] + [""] * (len(headers) - 1), aligns, fs=fs)]
-    if disp.footnotes:
-        parts += [_para("", "l", FOOT_FS), *(_para(rtf_escape(f), "l", FOOT_FS) for f in disp.footnotes)]
+    parts.append(_para("", "l", FOOT_FS))  # a paragraph after the table: the document never ends on a row
+    parts += [_para(rtf_escape(f), "l", FOOT_FS) for f in disp.footnotes]
     return _document(disp, source, "".join(parts), column_header)
 
 
 def figure_rtf(disp: Display, png: Path, source: str, summary: list[str], width: float, height: float) -> bytes:
     """A figure page: the PNG embedded at width x height inches, then summary lines and footnotes."""
-    data = png.read_bytes().hex()
+    raw = png.read_bytes()
+    px_w, px_h = struct.unpack(">II", raw[16:24])  # the PNG's IHDR: width and height in pixels
+    data = raw.hex()
     lines = "\n".join(data[i:i + 128] for i in range(0, len(data), 128))
-    pict = (f"{{\\*\\shppict{{\\pict\\pngblip\\picwgoal{int(width * 1440 + 0.5)}"
+    pict = (f"{{\\*\\shppict{{\\pict\\pngblip\\picw{px_w}\\pich{px_h}\\picwgoal{int(width * 1440 + 0.5)}"
             f"\\pichgoal{int(height * 1440 + 0.5)}\n{lines}\n}}}}")
     body = _para(pict, "c") + "".join(_para(rtf_escape(s), "l", BODY_FS) for s in summary) \
         + "".join(_para(rtf_escape(f), "l", FOOT_FS) for f in disp.footnotes)
