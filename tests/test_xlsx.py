@@ -2,7 +2,7 @@
 rich text, escaping, sheet names, deterministic bytes."""
 
 import io
-import math
+import zipfile
 
 from openpyxl import load_workbook
 from openpyxl.cell.rich_text import CellRichText
@@ -46,7 +46,7 @@ def test_workbook_reads_back():
     assert row[6:] == ["a & <b>", "tab\there_x0001_", "_x0041_", "True"]
     assert all(c.value is None for c in ws[6])  # infinities: empty cells
     assert ws.column_dimensions["A"].width == 60
-    assert not math.isnan(ws.column_dimensions["B"].width)
+    assert ws.column_dimensions["B"].width == 22
 
 
 def test_workbook_bytes_are_deterministic():
@@ -59,3 +59,15 @@ def test_column_letters():
 
 def test_empty_workbook_has_a_sheet():
     assert load_workbook(io.BytesIO(Workbook().to_bytes())).sheetnames == ["Sheet"]
+
+
+def test_formula_injection_guard(tmp_path):
+    wb = Workbook()
+    ws = wb.sheet("x")
+    for text in ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "plain"]:
+        ws.append([text])
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(wb.to_bytes())
+    sheet = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet
+    assert [c.value for c in load_workbook(path).active["A"]] == ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "plain"]

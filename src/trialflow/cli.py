@@ -19,9 +19,11 @@ from .study import Study
 
 class Context:
     def __init__(self, study_dir: Path, debug: bool, jobs: int):
+        from .pipeline import usable_cpus
+
         self.study = Study(study_dir)
         self.debug = debug
-        self.jobs = jobs
+        self.jobs = jobs or usable_cpus()
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -42,9 +44,9 @@ def cli(ctx: click.Context, study_dir: Path, debug: bool, jobs: int) -> None:
 
 
 def _run_layer(ctx: Context, layer: str, targets: tuple[str, ...], force: bool) -> None:
-    from .pipeline import execute, usable_cpus
+    from .pipeline import execute
 
-    _summary(layer, execute(ctx.study, layer, targets, force, jobs=ctx.jobs or usable_cpus()))
+    _summary(layer, execute(ctx.study, layer, targets, force, jobs=ctx.jobs))
 
 
 def _summary(layer: str, ran: list[str]) -> None:
@@ -96,9 +98,9 @@ def validate(ctx: Context) -> None:
 def run(ctx: Context) -> None:
     """Run sdtm -> adam -> tlf -> validate on the study's raw/ (a step starts as soon as the steps
     it reads from are done)."""
-    from .pipeline import LAYERS, run_all, usable_cpus
+    from .pipeline import LAYERS, run_all
 
-    ran = run_all(ctx.study, jobs=ctx.jobs or usable_cpus())
+    ran = run_all(ctx.study, jobs=ctx.jobs)
     for layer in LAYERS:
         _summary(layer, [n for n in ran if n.startswith(f"{layer}:")])
 

@@ -208,9 +208,10 @@ def run_steps(study: Study, steps: dict[str, Step], wanted: list[str], forced: s
 
     Freshness is decided when a step's turn comes, after its upstream steps ran; a step in
     ``forced`` runs even when fresh. Of the steps whose upstream steps are done, the one with the
-    most input bytes goes first. With ``jobs`` > 1 up to that many run at once, each in a forked process (steps write disjoint files; the state file is
-    written here only). After a failure no new step starts; the steps running finish, then the
-    first failure is raised. On a terminal a progress bar counts the steps done."""
+    most input bytes goes first. With ``jobs`` > 1 up to that many run at once, each in a forked
+    process (steps write disjoint files; the state file is written here only). After a failure no
+    new step starts; the steps running finish, then the first failure is raised. On a terminal a
+    progress bar counts the steps done."""
     order = plan(steps, wanted)
     state = State(study)
     timings = {} if timings is None else timings

@@ -99,15 +99,11 @@ class Workbook:
         return self._styles[style]
 
     def _cell(self, ref: str, cell) -> str:
-        if type(cell) is str and cell:  # the common case first: plain text
-            return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{xml_text(cell)}</t></is></c>'
         style = PLAIN
         if isinstance(cell, tuple):
             cell, style = cell
-        s = self._style_id(style)
+        s = 0 if style is PLAIN else self._style_id(style)  # (most cells are plain: no lookup)
         attr = f' s="{s}"' if s else ""
-        if cell is None or (isinstance(cell, str) and not cell) or (isinstance(cell, float) and math.isnan(cell)):
-            return f'<c r="{ref}"{attr}/>' if s else ""
         if isinstance(cell, Rich):
             runs = "".join(
                 ('<r><rPr><vertAlign val="superscript"/></rPr>' if sup else "<r>")
@@ -116,10 +112,11 @@ class Workbook:
         if isinstance(cell, numbers.Integral) and not isinstance(cell, bool):
             return f'<c r="{ref}"{attr}><v>{int(cell)}</v></c>'
         if isinstance(cell, numbers.Real) and not isinstance(cell, bool):
-            value = float(cell)
-            if not math.isfinite(value):  # NaN and infinities have no cell value
-                return f'<c r="{ref}"{attr}/>' if s else ""
-            return f'<c r="{ref}"{attr}><v>{value!r}</v></c>'
+            if math.isfinite(cell):
+                return f'<c r="{ref}"{attr}><v>{float(cell)!r}</v></c>'
+            cell = None  # NaN and infinities have no cell value
+        if cell is None or cell == "":
+            return f'<c r="{ref}"{attr}/>' if s else ""
         return f'<c r="{ref}"{attr} t="inlineStr"><is><t xml:space="preserve">{xml_text(str(cell))}</t></is></c>'
 
     def _sheet_xml(self, ws: Sheet) -> str:

@@ -46,12 +46,6 @@ def _links(shell: Shell) -> list[tuple[str, str]]:
     return [(f"{shell.id}.{k}", k.upper()) for k in kinds]
 
 
-def figure_summary(shell: Shell, ard: Ard) -> list[str]:
-    """Summary lines under a figure: its displayed rows, 'label: value'."""
-    disp = build_display(shell, ard)
-    return [f"{r.label}: {r.cells[0].text}" for r in disp.rows if not r.header]
-
-
 def render(study: Study, shell: Shell, ard: Ard) -> dict[str, Path]:
     """Write every rendered file of one output from its ARD."""
     files = output_files(study, shell)
@@ -64,9 +58,8 @@ def render(study: Study, shell: Shell, ard: Ard) -> dict[str, Path]:
         png, svg, (w, h) = draw(shell, ard)
         atomic_write(files["png"], png)
         atomic_write(files["svg"], svg)
-        summary = figure_summary(shell, ard)
-        scale = min(1.0, 9.0 / w) if shell.orientation == "landscape" else min(1.0, 6.5 / w)
-        atomic_write(files["rtf"], figure_rtf(disp, files["png"], source, summary, w * scale, h * scale))
+        summary = [f"{r.label}: {r.cells[0].text}" for r in disp.rows if not r.header]  # under the figure
+        atomic_write(files["rtf"], figure_rtf(disp, png, source, summary, w, h))
         atomic_write(files["html"], output_html(disp, source, _links(shell), figure=f"{shell.id}.svg"))
     else:
         atomic_write(files["rtf"], table_rtf(disp, source))

@@ -11,9 +11,9 @@ control words. The output is ASCII and depends only on the display: byte-identic
 from __future__ import annotations
 
 import struct
-from pathlib import Path
 
 from .. import __version__
+from ..rounding import round_half_up
 from .display import Display
 
 INDENT_TWIPS = 240
@@ -50,11 +50,19 @@ def _para(text: str, align: str = "l", fs: int = BODY_FS, extra: str = "") -> st
     return f"\\pard\\plain\\q{align}{extra}\\fs{fs} {text}\\par\n"
 
 
+def _paper(disp: Display) -> tuple[int, int]:
+    return PAPER["landscape" if disp.orientation == "landscape" else "portrait"]
+
+
+def _twips(inches: float) -> int:
+    return int(round_half_up(inches * 1440))
+
+
 def _document(disp: Display, source: str, body: str, column_header: str = "") -> bytes:
     """The page set-up, header (page x of y, titles, the column header row), footer (source) around
     a body. The column header sits in the page header so that every reader repeats it on every page."""
     landscape = disp.orientation == "landscape"
-    width, height = PAPER["landscape" if landscape else "portrait"]
+    width, height = _paper(disp)
     titles = [rtf_escape(t) for t in disp.title] + ([rtf_escape(disp.subtitle)] if disp.subtitle else [])
     header = (_para("Page \\chpgn\\~of {\\field{\\*\\fldinst NUMPAGES }{\\fldrslt 1}}", "r", FOOT_FS)
               + "".join(_para(t, "c", TITLE_FS, "\\keepn" + ("\\b" if i == 0 else "")) for i, t in enumerate(titles))
@@ -89,11 +97,11 @@ def table_rtf(disp: Display, source: str) -> bytes:
     listing = disp.type == "listing"
     headers = list(disp.columns) if listing else [disp.stub, *disp.columns]
     widths = list(disp.widths) if listing else [3.0, *disp.widths]
-    page = PAPER["landscape" if disp.orientation == "landscape" else "portrait"][0] - 2 * MARGIN
+    page = _paper(disp)[0] - 2 * MARGIN
     total, acc, rights = sum(widths), 0.0, []
     for w in widths:  # relative widths -> right cell edges in twips, across the text width
         acc += w
-        rights.append(int(page * acc / total + 0.5))
+        rights.append(int(round_half_up(page * acc / total)))
     fs = FOOT_FS if listing else BODY_FS
     aligns = ["l"] * len(headers) if listing else ["l"] + ["c"] * (len(headers) - 1)
     column_header = _row_start(rights, top=True, bottom=True) \
@@ -116,14 +124,15 @@ def table_rtf(disp: Display, source: str) -> bytes:
     return _document(disp, source, "".join(parts), column_header)
 
 
-def figure_rtf(disp: Display, png: Path, source: str, summary: list[str], width: float, height: float) -> bytes:
-    """A figure page: the PNG embedded at width x height inches, then summary lines and footnotes."""
-    raw = png.read_bytes()
-    px_w, px_h = struct.unpack(">II", raw[16:24])  # the PNG's IHDR: width and height in pixels
-    data = raw.hex()
+def figure_rtf(disp: Display, png: bytes, source: str, summary: list[str], width: float, height: float) -> bytes:
+    """A figure page: the PNG drawn at width x height inches (shrunk to the text width if wider),
+    then summary lines and footnotes."""
+    scale = min(1.0, (_paper(disp)[0] - 2 * MARGIN) / 1440 / width)
+    px_w, px_h = struct.unpack(">II", png[16:24])  # the PNG's IHDR: width and height in pixels
+    data = png.hex()
     lines = "\n".join(data[i:i + 128] for i in range(0, len(data), 128))
-    pict = (f"{{\\*\\shppict{{\\pict\\pngblip\\picw{px_w}\\pich{px_h}\\picwgoal{int(width * 1440 + 0.5)}"
-            f"\\pichgoal{int(height * 1440 + 0.5)}\n{lines}\n}}}}")
+    pict = (f"{{\\*\\shppict{{\\pict\\pngblip\\picw{px_w}\\pich{px_h}\\picwgoal{_twips(width * scale)}"
+            f"\\pichgoal{_twips(height * scale)}\n{lines}\n}}}}")
     body = _para(pict, "c") + "".join(_para(rtf_escape(s), "l", BODY_FS) for s in summary) \
         + "".join(_para(rtf_escape(f), "l", FOOT_FS) for f in disp.footnotes)
     return _document(disp, source, body)
